@@ -1,0 +1,44 @@
+// What every handler needs: the store, the clock, the login brakes, and the
+// caller once authenticated. Built once at start-up, shared by all worker
+// threads (everything in it is thread-safe).
+#pragma once
+
+#include "api/message.hpp"
+#include "auth/rate_limiter.hpp"
+#include "domain/clock.hpp"
+#include "domain/permissions.hpp"
+#include "store/store.hpp"
+
+#include <string>
+
+namespace sd::api {
+
+struct Services {
+  store::Store& store;
+  const Clock& clock;
+  auth::RateLimiter login_by_account{5, 5 * 60 * 1000};
+  auth::RateLimiter login_by_address{20, 5 * 60 * 1000};
+  Millis session_lifetime = 12LL * 3600 * 1000;
+  bool secure_cookies = false;  // set when served behind HTTPS
+  Services(store::Store& s, const Clock& c) : store(s), clock(c) {}
+};
+
+enum class AuthVia { session, token };
+
+// The authenticated caller of one request.
+struct Caller {
+  Actor actor;
+  AuthVia via = AuthVia::session;
+  std::string session_hash;  // when via == session
+};
+
+// Authenticates a request by its Bearer token or session cookie, checking the
+// CSRF header on cookie-authenticated writes.
+Result<Caller> authenticate(Services& s, const Request& req);
+
+// Reads one cookie from the Cookie header; empty if absent.
+std::string cookie_value(const Request& req, std::string_view name);
+
+constexpr std::string_view kSessionCookie = "sd_session";
+
+}  // namespace sd::api

@@ -1,0 +1,221 @@
+#include "api/json_io.hpp"
+
+#include "domain/lifecycle.hpp"
+
+#include <boost/json.hpp>
+
+namespace sd::api {
+
+namespace json = boost::json;
+
+Result<json::object> parse_object_body(const Request& req) {
+  auto ct = req.header("content-type");
+  auto semi = ct.find(';');
+  auto media = ct.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  if (media != "application/json" && !(media.starts_with("application/") && media.ends_with("+json")))
+    return make_error(ErrorCode::unsupported_media_type,
+                      "send the body as application/json");
+  boost::system::error_code ec;
+  json::parse_options opt;
+  opt.max_depth = 32;
+  json::value v = json::parse(req.body, ec, {}, opt);
+  if (ec) return make_error(ErrorCode::invalid_input, "the body is not valid JSON: " + ec.message());
+  if (!v.is_object()) return make_error(ErrorCode::invalid_input, "the body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+FieldReader::FieldReader(const json::object& o, std::initializer_list<std::string_view> allowed)
+    : m_o(o) {
+  for (const auto& kv : o) {
+    bool known = false;
+    for (auto a : allowed) known = known || kv.key() == a;
+    if (!known) add(kv.key().size() > 64 ? std::string_view("(field)") : std::string_view(kv.key()),
+                    "is not a known field");
+  }
+}
+
+std::optional<std::string> FieldReader::raw_string(std::string_view key, bool required) {
+  auto it = m_o.find(key);
+  if (it == m_o.end() || it->value().is_null()) {
+    if (required) add(key, "is required");
+    return std::nullopt;
+  }
+  if (!it->value().is_string()) {
+    add(key, "must be a string");
+    return std::nullopt;
+  }
+  return std::string(it->value().get_string());
+}
+
+std::optional<std::string> FieldReader::text(std::string_view key, std::size_t max, TextKind kind,
+                                             bool required) {
+  auto s = raw_string(key, required);
+  if (!s) return std::nullopt;
+  std::size_t before = m_errors.size();
+  check_text(m_errors, key, *s, max, kind, required);
+  if (m_errors.size() != before) return std::nullopt;
+  return s;
+}
+
+std::optional<std::int64_t> FieldReader::integer(std::string_view key, bool required) {
+  auto it = m_o.find(key);
+  if (it == m_o.end() || it->value().is_null()) {
+    if (required) add(key, "is required");
+    return std::nullopt;
+  }
+  const auto& v = it->value();
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+    return static_cast<std::int64_t>(v.get_uint64());
+  add(key, "must be an integer");
+  return std::nullopt;
+}
+
+std::optional<std::optional<Id>> FieldReader::nullable_id(std::string_view key) {
+  auto it = m_o.find(key);
+  if (it == m_o.end()) return std::nullopt;
+  if (it->value().is_null()) return std::optional<Id>{};
+  auto v = integer(key, false);
+  if (!v) return std::nullopt;
+  if (*v <= 0) {
+    add(key, "must be a positive id");
+    return std::nullopt;
+  }
+  return std::optional<Id>{*v};
+}
+
+std::optional<bool> FieldReader::boolean(std::string_view key) {
+  auto it = m_o.find(key);
+  if (it == m_o.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_bool()) {
+    add(key, "must be true or false");
+    return std::nullopt;
+  }
+  return it->value().get_bool();
+}
+
+std::optional<std::vector<Id>> FieldReader::id_list(std::string_view key) {
+  auto it = m_o.find(key);
+  if (it == m_o.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_array()) {
+    add(key, "must be a list of ids");
+    return std::nullopt;
+  }
+  std::vector<Id> out;
+  for (const auto& v : it->value().get_array()) {
+    if (!v.is_int64() || v.get_int64() <= 0) {
+      add(key, "must be a list of ids");
+      return std::nullopt;
+    }
+    out.push_back(v.get_int64());
+  }
+  if (out.size() > 1000) {
+    add(key, "has too many ids");
+    return std::nullopt;
+  }
+  return out;
+}
+
+Status FieldReader::finish() const {
+  if (m_errors.empty()) return {};
+  Error e = make_error(ErrorCode::invalid_input, "some fields are not valid");
+  e.fields = m_errors;
+  return e;
+}
+
+Response json_response(int status, const json::value& v) {
+  Response r;
+  r.status = status;
+  r.body = json::serialize(v);
+  return r;
+}
+
+Response no_content() {
+  Response r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
+json::object to_json(const Ticket& t, Audience a) {
+  json::object o;
+  o["id"] = t.id;
+  o["number"] = ticket_number(t.id);
+  o["type"] = to_string(t.type);
+  o["channel"] = to_string(t.channel);
+  o["impact"] = to_string(t.impact);
+  o["criticality"] = to_string(t.criticality);
+  o["priority"] = to_string(t.priority);
+  if (a == Audience::staff) o["support_level"] = t.support_level;
+  o["status"] = to_string(t.status);
+  o["requester_id"] = t.requester_id;
+  o["organisation_id"] = opt_json(t.organisation_id);
+  if (a == Audience::staff) {
+    o["assignee_id"] = opt_json(t.assignee_id);
+    o["group_id"] = opt_json(t.group_id);
+  }
+  o["category_id"] = opt_json(t.category_id);
+  o["subject"] = t.subject;
+  o["description"] = t.description;
+  o["created_at"] = to_iso8601(t.created_at);
+  o["updated_at"] = to_iso8601(t.updated_at);
+  o["resolved_at"] = opt_time(t.resolved_at);
+  o["closed_at"] = opt_time(t.closed_at);
+  json::array allowed;
+  for (auto s : allowed_transitions(t.status)) allowed.emplace_back(to_string(s));
+  o["allowed_transitions"] = std::move(allowed);
+  return o;
+}
+
+json::object to_json(const Event& e) {
+  return {{"id", e.id},
+          {"ticket_id", e.ticket_id},
+          {"kind", to_string(e.kind)},
+          {"actor_id", opt_json(e.actor_id)},
+          {"internal", e.internal},
+          {"body", e.body},
+          {"field", e.field},
+          {"old_value", e.old_value},
+          {"new_value", e.new_value},
+          {"created_at", to_iso8601(e.created_at)}};
+}
+
+json::object to_json(const User& u) {
+  return {{"id", u.id},
+          {"email", u.email},
+          {"name", u.name},
+          {"phone", u.phone},
+          {"role", to_string(u.role)},
+          {"organisation_id", opt_json(u.organisation_id)},
+          {"language", u.language},
+          {"timezone", u.timezone},
+          {"active", u.active},
+          {"created_at", to_iso8601(u.created_at)}};
+}
+
+json::object to_json(const Organisation& o) {
+  return {{"id", o.id},
+          {"name", o.name},
+          {"shared_tickets", o.shared_tickets},
+          {"created_at", to_iso8601(o.created_at)}};
+}
+
+json::object to_json(const Group& g, const std::vector<Id>& members) {
+  json::array m;
+  for (Id id : members) m.push_back(id);
+  return {{"id", g.id},
+          {"name", g.name},
+          {"support_level", g.support_level},
+          {"member_ids", std::move(m)},
+          {"created_at", to_iso8601(g.created_at)}};
+}
+
+json::object to_json(const Category& c) {
+  return {{"id", c.id},
+          {"name", c.name},
+          {"parent_id", opt_json(c.parent_id)},
+          {"created_at", to_iso8601(c.created_at)}};
+}
+
+}  // namespace sd::api

@@ -1,0 +1,93 @@
+// JSON in and out: parsing request bodies into checked fields (collecting
+// every field error at once) and writing the desk's records as JSON.
+#pragma once
+
+#include "api/message.hpp"
+#include "domain/enums.hpp"
+#include "domain/error.hpp"
+#include "domain/model.hpp"
+#include "domain/text.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sd::api {
+
+// Parses a JSON object body; 415 unless the content type is JSON, 400 when
+// the body is not well-formed UTF-8 JSON or not an object.
+Result<boost::json::object> parse_object_body(const Request& req);
+
+// Reads typed fields out of a JSON object, recording one FieldError per
+// problem; call finish() to get the combined error.
+class FieldReader {
+ public:
+  FieldReader(const boost::json::object& o, std::initializer_list<std::string_view> allowed);
+
+  bool has(std::string_view key) const { return m_o.contains(key); }
+  std::optional<std::string> text(std::string_view key, std::size_t max, TextKind kind,
+                                   bool required);
+  std::optional<std::int64_t> integer(std::string_view key, bool required);
+  // Present and null -> optional holding nullopt; absent -> nullopt.
+  std::optional<std::optional<Id>> nullable_id(std::string_view key);
+  std::optional<bool> boolean(std::string_view key);
+  std::optional<std::vector<Id>> id_list(std::string_view key);
+
+  template <class E>
+  std::optional<E> enumeration(std::string_view key, bool required) {
+    auto s = raw_string(key, required);
+    if (!s) return std::nullopt;
+    auto e = parse_enum<E>(*s);
+    if (!e) add(key, "has an unknown value; expected one of: " + choices<E>());
+    return e;
+  }
+
+  void add(std::string_view key, std::string message) {
+    m_errors.push_back({std::string(key), std::move(message)});
+  }
+  Status finish() const;
+
+ private:
+  std::optional<std::string> raw_string(std::string_view key, bool required);
+  template <class E>
+  static std::string choices() {
+    std::string s;
+    for (auto n : EnumNames<E>::names) s += (s.empty() ? "" : ", ") + std::string(n);
+    return s;
+  }
+
+  const boost::json::object& m_o;
+  std::vector<FieldError> m_errors;
+};
+
+template <>
+inline std::string FieldReader::choices<Priority>() {
+  return "critical, high, medium, low";
+}
+
+Response json_response(int status, const boost::json::value& v);
+Response no_content();
+
+inline boost::json::value opt_json(const std::optional<std::int64_t>& v) {
+  return v ? boost::json::value(*v) : boost::json::value(nullptr);
+}
+inline boost::json::value opt_time(const std::optional<Millis>& v) {
+  return v ? boost::json::value(to_iso8601(*v)) : boost::json::value(nullptr);
+}
+
+enum class Audience { staff, requester };
+
+boost::json::object to_json(const Ticket& t, Audience a);
+boost::json::object to_json(const Event& e);
+boost::json::object to_json(const User& u);
+boost::json::object to_json(const Organisation& o);
+boost::json::object to_json(const Group& g, const std::vector<Id>& members);
+boost::json::object to_json(const Category& c);
+
+}  // namespace sd::api

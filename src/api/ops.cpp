@@ -1,0 +1,36 @@
+// /healthz, /readyz and the OpenAPI document.
+#include "api/json_io.hpp"
+#include "api/router.hpp"
+
+#include <boost/json.hpp>
+
+namespace sd::api {
+
+// The OpenAPI document, compiled in from src/api/openapi.json.
+extern const char* const kOpenApiJson;
+
+namespace {
+
+Result<Response> healthz(Ctx&) { return json_response(200, boost::json::object{{"status", "ok"}}); }
+
+Result<Response> readyz(Ctx& ctx) {
+  if (auto s = ctx.s.store.ping(); !s)
+    return make_error(ErrorCode::unavailable, "the store does not answer");
+  return json_response(200, boost::json::object{{"status", "ready"}});
+}
+
+Result<Response> openapi(Ctx&) {
+  Response r;
+  r.body = kOpenApiJson;
+  return r;
+}
+
+}  // namespace
+
+void add_ops_routes(std::vector<Route>& out) {
+  out.push_back({Method::get, "/healthz", healthz, Access::public_});
+  out.push_back({Method::get, "/readyz", readyz, Access::public_});
+  out.push_back({Method::get, "/api/v1/openapi.json", openapi, Access::public_});
+}
+
+}  // namespace sd::api

@@ -1,0 +1,96 @@
+#include "api/query.hpp"
+
+#include <charconv>
+
+namespace sd::api {
+namespace {
+
+Error bad_param(std::string_view name, std::string_view why) {
+  return make_error(ErrorCode::invalid_input,
+                    "query parameter " + std::string(name) + " " + std::string(why));
+}
+
+bool to_i64(std::string_view s, std::int64_t& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && p == s.data() + s.size() && !s.empty();
+}
+
+}  // namespace
+
+Status reject_unknown_params(const Ctx& ctx, std::initializer_list<std::string_view> known) {
+  for (const auto& [k, v] : ctx.query) {
+    bool ok = false;
+    for (auto n : known) ok = ok || k == n;
+    if (!ok)
+      return make_error(ErrorCode::invalid_input,
+                        k.size() <= 64 ? "unknown query parameter " + k : "unknown query parameter");
+  }
+  return {};
+}
+
+Result<int> parse_limit(const Ctx& ctx, int fallback, int max) {
+  auto v = ctx.param("limit");
+  if (!v) return fallback;
+  std::int64_t n = 0;
+  if (!to_i64(*v, n) || n < 1 || n > max)
+    return bad_param("limit", "must be between 1 and " + std::to_string(max));
+  return static_cast<int>(n);
+}
+
+Result<std::optional<Id>> parse_id_param(const Ctx& ctx, std::string_view name) {
+  auto v = ctx.param(name);
+  if (!v) return std::optional<Id>{};
+  std::int64_t n = 0;
+  if (!to_i64(*v, n) || n <= 0) return bad_param(name, "must be a positive id");
+  return std::optional<Id>{n};
+}
+
+Result<store::RefFilter> parse_ref_filter(const Ctx& ctx, std::string_view name) {
+  store::RefFilter f;
+  auto v = ctx.param(name);
+  if (!v) return f;
+  if (*v == "none") {
+    f.mode = store::RefFilter::Mode::none;
+    return f;
+  }
+  std::int64_t n = 0;
+  if (!to_i64(*v, n) || n <= 0) return bad_param(name, "must be a positive id or none");
+  f.mode = store::RefFilter::Mode::equals;
+  f.id = n;
+  return f;
+}
+
+std::string encode_cursor(std::string_view sort, const store::Cursor& c) {
+  std::string plain = std::string(sort) + ":" + std::to_string(c.key) + ":" + std::to_string(c.id);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char ch : plain) {
+    out += hex[ch >> 4];
+    out += hex[ch & 15];
+  }
+  return out;
+}
+
+Result<store::Cursor> decode_cursor(std::string_view sort, std::string_view text) {
+  auto bad = [] { return make_error(ErrorCode::invalid_input, "the cursor is not valid"); };
+  if (text.empty() || text.size() % 2 || text.size() > 200) return bad();
+  std::string plain;
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    int v = 0;
+    auto [p, ec] = std::from_chars(text.data() + i, text.data() + i + 2, v, 16);
+    if (ec != std::errc{} || p != text.data() + i + 2) return bad();
+    plain += static_cast<char>(v);
+  }
+  auto c1 = plain.find(':');
+  auto c2 = plain.find(':', c1 == std::string::npos ? 0 : c1 + 1);
+  if (c1 == std::string::npos || c2 == std::string::npos) return bad();
+  if (std::string_view(plain).substr(0, c1) != sort)
+    return make_error(ErrorCode::invalid_input, "the cursor was made for another sort");
+  store::Cursor c;
+  if (!to_i64(std::string_view(plain).substr(c1 + 1, c2 - c1 - 1), c.key) ||
+      !to_i64(std::string_view(plain).substr(c2 + 1), c.id))
+    return bad();
+  return c;
+}
+
+}  // namespace sd::api

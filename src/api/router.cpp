@@ -1,0 +1,139 @@
+#include "api/router.hpp"
+
+#include "api/problem.hpp"
+#include "domain/text.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <charconv>
+#include <exception>
+
+namespace sd::api {
+
+std::optional<std::string> Ctx::param(std::string_view name) const {
+  for (const auto& [k, v] : query)
+    if (k == name) return v;
+  return std::nullopt;
+}
+
+const std::vector<Route>& routes() {
+  static const std::vector<Route> table = [] {
+    std::vector<Route> r;
+    add_auth_routes(r);
+    add_ticket_routes(r);
+    add_directory_routes(r);
+    add_settings_routes(r);
+    add_ops_routes(r);
+    return r;
+  }();
+  return table;
+}
+
+std::string_view method_name(Method m) {
+  switch (m) {
+    case Method::get:
+      return "GET";
+    case Method::head:
+      return "HEAD";
+    case Method::post:
+      return "POST";
+    case Method::put:
+      return "PUT";
+    case Method::patch:
+      return "PATCH";
+    case Method::del:
+      return "DELETE";
+    case Method::options:
+      return "OPTIONS";
+    case Method::other:
+      break;
+  }
+  return "OTHER";
+}
+
+namespace {
+
+// Matches a path against a pattern; {id} takes one positive integer segment.
+bool match(std::string_view pattern, std::string_view path, Id& id) {
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty()) return false;
+    if (pattern.front() != '/' || path.front() != '/') return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    auto pe = pattern.find('/');
+    auto se = path.find('/');
+    std::string_view pseg = pattern.substr(0, pe), seg = path.substr(0, se);
+    if (pseg == "{id}") {
+      Id v = 0;
+      auto [p, ec] = std::from_chars(seg.data(), seg.data() + seg.size(), v);
+      if (ec != std::errc{} || p != seg.data() + seg.size() || v <= 0) return false;
+      id = v;
+    } else if (pseg != seg) {
+      return false;
+    }
+    pattern.remove_prefix(pseg.size());
+    path.remove_prefix(seg.size());
+  }
+  return true;
+}
+
+// Same shape of path, whatever the id: for telling 405 from 404.
+bool same_shape(std::string_view pattern, std::string_view path) {
+  Id ignored;
+  return match(pattern, path, ignored);
+}
+
+Result<Response> dispatch(Services& s, const Request& req) {
+  auto url = boost::urls::parse_origin_form(req.target);
+  if (!url) return make_error(ErrorCode::invalid_input, "the request target is not a valid URL");
+  std::string path = url->path();  // percent-decoded
+  if (!is_valid_utf8(path)) return make_error(ErrorCode::not_found, "no such resource");
+  if (path.size() > 1 && path.back() == '/') path.pop_back();
+
+  const Route* found = nullptr;
+  bool path_known = false;
+  Id id = 0;
+  const Method m = req.method == Method::head ? Method::get : req.method;
+  for (const auto& r : routes()) {
+    if (!same_shape(r.pattern, path)) continue;
+    path_known = true;
+    if (r.method == m && match(r.pattern, path, id)) {
+      found = &r;
+      break;
+    }
+  }
+  if (!found) {
+    if (path_known) return make_error(ErrorCode::method_not_allowed, "method not allowed here");
+    return make_error(ErrorCode::not_found, "no such resource");
+  }
+
+  Ctx ctx{s, req, nullptr, id, {}};
+  for (auto p : url->params()) {
+    if (!is_valid_utf8(p.key) || !is_valid_utf8(p.value))
+      return make_error(ErrorCode::invalid_input, "the query string is not valid UTF-8");
+    ctx.query.emplace_back(p.key, p.value);
+  }
+  std::optional<Caller> caller;
+  if (found->access == Access::authenticated) {
+    auto c = authenticate(s, req);
+    if (!c) return c.error();
+    caller = std::move(*c);
+    ctx.caller = &*caller;
+  }
+  return found->handler(ctx);
+}
+
+}  // namespace
+
+Response handle(Services& s, const Request& req) {
+  try {
+    auto r = dispatch(s, req);
+    Response out = r ? std::move(*r) : problem(r.error());
+    if (req.method == Method::head) out.body.clear();
+    return out;
+  } catch (const std::exception& e) {
+    return problem(make_error(ErrorCode::internal, "internal error"));
+  }
+}
+
+}  // namespace sd::api

@@ -1,0 +1,59 @@
+// The route table and the one entry point of the api layer: handle() takes
+// a Request and returns a Response, whatever the input. Handlers are plain
+// functions, one file per resource.
+#pragma once
+
+#include "api/context.hpp"
+#include "api/message.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sd::api {
+
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+// What a handler gets: the services, the request, the caller (null on
+// public routes), the {id} of the path and the decoded query.
+struct Ctx {
+  Services& s;
+  const Request& req;
+  const Caller* caller;
+  Id id = 0;
+  QueryParams query;
+
+  const Actor& actor() const { return caller->actor; }
+  // The value of a query parameter, if given.
+  std::optional<std::string> param(std::string_view name) const;
+};
+
+using Handler = Result<Response> (*)(Ctx&);
+
+enum class Access { public_, authenticated };
+
+struct Route {
+  Method method;
+  std::string_view pattern;  // e.g. /api/v1/tickets/{id}/events
+  Handler handler;
+  Access access;
+};
+
+// Every route the server answers; the OpenAPI test compares it with the
+// published document.
+const std::vector<Route>& routes();
+
+std::string_view method_name(Method m);
+
+// Handles one request; never throws.
+Response handle(Services& s, const Request& req);
+
+// Route tables of each resource file, gathered by routes().
+void add_ticket_routes(std::vector<Route>& out);
+void add_directory_routes(std::vector<Route>& out);
+void add_auth_routes(std::vector<Route>& out);
+void add_ops_routes(std::vector<Route>& out);
+void add_settings_routes(std::vector<Route>& out);
+
+}  // namespace sd::api

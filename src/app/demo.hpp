@@ -1,0 +1,31 @@
+// Fictional demo data: an organisation with requesters, agents in a group
+// per support level, a supervisor and an admin, a category tree, and tickets
+// of every type, level and status with timelines. Nothing here is a real
+// person.
+#pragma once
+
+#include "store/store.hpp"
+
+#include <string>
+#include <vector>
+
+namespace sd::app {
+
+struct DemoLogin {
+  std::string email;
+  std::string role;
+};
+
+inline constexpr const char* kDemoPassword = "demo-2026";
+
+// The accounts load_demo creates that are worth signing in with.
+std::vector<DemoLogin> demo_logins();
+
+struct DemoResult {
+  long tickets = 0;
+};
+
+// Loads the demo into an empty, migrated store. REQUIRES: no users yet.
+Result<DemoResult> load_demo(store::Store& store, long tickets, Millis now);
+
+}  // namespace sd::app

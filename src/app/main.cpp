@@ -1,0 +1,228 @@
+// servicedesk: the one binary. Subcommands serve, migrate, demo, user, token
+// and version; configuration by flags or environment (see README.md).
+#include "api/router.hpp"
+#include "app/demo.hpp"
+#include "auth/crypto.hpp"
+#include "domain/text.hpp"
+#include "http/server.hpp"
+#include "store/migrations.hpp"
+#include "store/store.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+
+namespace {
+
+using namespace sd;
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : std::move(fallback);
+}
+
+struct Options {
+  std::string db = env_or("SERVICEDESK_DB", "var/servicedesk.db");
+  std::string listen = env_or("SERVICEDESK_LISTEN", "127.0.0.1:8080");
+  std::string log_level = env_or("SERVICEDESK_LOG_LEVEL", "info");
+  int workers = std::atoi(env_or("SERVICEDESK_WORKERS", "32").c_str());
+  int io_threads = std::atoi(env_or("SERVICEDESK_IO_THREADS", "2").c_str());
+  long demo_tickets = 300;
+  bool print_logins = false;
+  std::string email, name, role, token_name = "cli";
+  bool password_stdin = false;
+};
+
+std::unique_ptr<store::Store> open(const Options& o) {
+  store::StoreOptions so;
+  so.url = o.db;
+  so.read_connections = std::max(2, o.workers);
+  auto s = store::open_store(so);
+  SystemClock clock;
+  auto m = s->migrate(clock.now());
+  if (!m) throw std::runtime_error("migration failed: " + m.error().detail);
+  return s;
+}
+
+int fail(const std::string& msg) {
+  std::cerr << "servicedesk: " << msg << "\n";
+  return 1;
+}
+
+int cmd_serve(const Options& o) {
+  auto colon = o.listen.rfind(':');
+  if (colon == std::string::npos) return fail("--listen must be HOST:PORT");
+  http::ServerOptions so;
+  so.host = o.listen.substr(0, colon);
+  so.port = static_cast<unsigned short>(std::atoi(o.listen.c_str() + colon + 1));
+  so.worker_threads = std::max(1, o.workers);
+  so.io_threads = std::max(1, o.io_threads);
+  auto store = open(o);
+  SystemClock clock;
+  api::Services services(*store, clock);
+  http::Server server(so, [&services](const api::Request& r) { return api::handle(services, r); });
+  const unsigned short port = server.bind();
+  std::cout << "servicedesk listening on http://" << so.host << ":" << port << std::endl;
+  server.run();
+  spdlog::info(R"("msg":"stopped")");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+int cmd_migrate(const Options& o) {
+  store::StoreOptions so;
+  so.url = o.db;
+  auto s = store::open_store(so);
+  SystemClock clock;
+  auto m = s->migrate(clock.now());
+  if (!m) return fail(m.error().detail);
+  std::cout << "applied " << *m << " migration(s); schema version "
+            << store::latest_schema_version() << "\n";
+  return 0;
+}
+
+void print_demo_logins() {
+  std::cout << "demo logins (password: " << app::kDemoPassword << "):\n";
+  for (const auto& l : app::demo_logins()) std::cout << "  " << l.role << "\t" << l.email << "\n";
+}
+
+int cmd_demo(const Options& o) {
+  if (o.print_logins) {
+    print_demo_logins();
+    return 0;
+  }
+  auto s = open(o);
+  SystemClock clock;
+  auto r = app::load_demo(*s, o.demo_tickets, clock.now());
+  if (!r) return fail(r.error().detail);
+  std::cout << "demo loaded: " << r->tickets << " tickets\n";
+  print_demo_logins();
+  return 0;
+}
+
+int cmd_user_add(const Options& o) {
+  auto role = parse_enum<Role>(o.role);
+  if (!role) return fail("--role must be requester, agent, supervisor or admin");
+  std::string email = o.email;
+  std::transform(email.begin(), email.end(), email.begin(), ::tolower);
+  if (!looks_like_email(email)) return fail("not an email address: " + o.email);
+  std::optional<std::string> hash;
+  if (o.password_stdin) {
+    std::string pw;
+    std::getline(std::cin, pw);
+    if (pw.size() < 8) return fail("the password needs at least 8 characters");
+    hash = auth::hash_password(pw);
+  }
+  auto s = open(o);
+  SystemClock clock;
+  User u;
+  u.email = email;
+  u.name = o.name.empty() ? email : o.name;
+  u.role = *role;
+  u.created_at = clock.now();
+  auto id = s->write([&](store::Tx& tx) -> Result<Id> {
+    if (tx.find_user_by_email(u.email))
+      return make_error(ErrorCode::conflict, "a user with that email exists");
+    return tx.insert_user(u, hash);
+  });
+  if (!id) return fail(id.error().detail);
+  std::cout << "user " << *id << " " << u.email << " (" << to_string(u.role) << ")\n";
+  return 0;
+}
+
+int cmd_user_list(const Options& o) {
+  auto s = open(o);
+  auto r = s->read([&](store::Tx& tx) -> Result<bool> {
+    store::UserQuery q;
+    q.limit = 200;
+    for (;;) {
+      auto page = tx.list_users(q);
+      for (const auto& u : page.items)
+        std::cout << u.id << "\t" << to_string(u.role) << "\t" << u.email << "\t" << u.name
+                  << (u.active ? "" : "\t(inactive)") << "\n";
+      if (!page.next) break;
+      q.after_id = page.next->id;
+    }
+    return true;
+  });
+  return r ? 0 : fail(r.error().detail);
+}
+
+int cmd_token_create(const Options& o) {
+  auto s = open(o);
+  SystemClock clock;
+  const std::string token = auth::random_token();
+  std::string email = o.email;
+  std::transform(email.begin(), email.end(), email.begin(), ::tolower);
+  auto r = s->write([&](store::Tx& tx) -> Result<Id> {
+    auto u = tx.find_user_by_email(email);
+    if (!u) return make_error(ErrorCode::not_found, "no user with that email");
+    return tx.insert_api_token(u->id, o.token_name, auth::token_hash(token), clock.now());
+  });
+  if (!r) return fail(r.error().detail);
+  std::cout << token << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"servicedesk: an incident-attention service desk"};
+  app.require_subcommand(1);
+  app.add_option("--db", o.db, "SQLite file path or postgresql:// URL [env SERVICEDESK_DB]")
+      ->capture_default_str();
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, off [env SERVICEDESK_LOG_LEVEL]")
+      ->capture_default_str();
+
+  auto* serve = app.add_subcommand("serve", "Serve the web app and the REST API");
+  serve->add_option("--listen", o.listen, "HOST:PORT to listen on; port 0 picks a free one [env SERVICEDESK_LISTEN]")
+      ->capture_default_str();
+  serve->add_option("--workers", o.workers, "Threads that run request handlers [env SERVICEDESK_WORKERS]")
+      ->capture_default_str();
+  serve->add_option("--io-threads", o.io_threads, "Threads that run network I/O [env SERVICEDESK_IO_THREADS]")
+      ->capture_default_str();
+  auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema");
+  auto* demo = app.add_subcommand("demo", "Load a fictional demo desk into an empty database");
+  demo->add_option("--tickets", o.demo_tickets, "How many tickets to create")->capture_default_str();
+  demo->add_flag("--print-logins", o.print_logins, "Only print the demo logins");
+  auto* user = app.add_subcommand("user", "Manage users");
+  user->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "Add a user");
+  user_add->add_option("email", o.email, "Email address (the login)")->required();
+  user_add->add_option("--name", o.name, "Full name");
+  user_add->add_option("--role", o.role, "requester, agent, supervisor or admin")->required();
+  user_add->add_flag("--password-stdin", o.password_stdin, "Read the password from standard input");
+  auto* user_list = user->add_subcommand("list", "List users");
+  auto* token = app.add_subcommand("token", "Manage API tokens");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "Create an API token; prints it on stdout");
+  token_create->add_option("email", o.email, "The user the token acts as")->required();
+  token_create->add_option("--name", o.token_name, "A name to recognise the token by");
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    // One JSON object per line; messages supply their own fields.
+    spdlog::set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})",
+                        spdlog::pattern_time_type::utc);
+    spdlog::set_level(spdlog::level::from_str(o.log_level));
+    auth::init();
+    if (*serve) return cmd_serve(o);
+    if (*migrate) return cmd_migrate(o);
+    if (*demo) return cmd_demo(o);
+    if (*user_add) return cmd_user_add(o);
+    if (*user_list) return cmd_user_list(o);
+    if (*token_create) return cmd_token_create(o);
+    if (*version) {
+      std::cout << "servicedesk " << SD_VERSION << "\n";
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  return 0;
+}

@@ -1,0 +1,55 @@
+// Domain errors: expected failures as values. Any layer may return them;
+// api/problem.cpp is the one place that maps them to HTTP.
+#pragma once
+
+#include <boost/system/result.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sd {
+
+enum class ErrorCode {
+  invalid_input,
+  not_found,
+  conflict,
+  unauthorized,
+  forbidden,
+  too_many_requests,
+  payload_too_large,
+  unsupported_media_type,
+  method_not_allowed,
+  unavailable,
+  internal,
+};
+
+// One problem with one field of the input, for validation errors.
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
+struct Error {
+  ErrorCode code = ErrorCode::internal;
+  std::string detail;
+  std::vector<FieldError> fields;
+};
+
+inline Error make_error(ErrorCode code, std::string detail = {}) {
+  return Error{code, std::move(detail), {}};
+}
+
+template <class T>
+using Result = boost::system::result<T, Error>;
+
+// Status of an operation that returns nothing on success.
+using Status = boost::system::result<void, Error>;
+
+}  // namespace sd
+
+// boost::system::result needs to know how to throw an Error when value() is
+// called on a failed result; that is a bug, so we terminate loudly.
+namespace boost::system {
+[[noreturn]] void throw_exception_from_error(sd::Error const& e, boost::source_location const& loc);
+}

@@ -1,0 +1,92 @@
+// The records of the desk as plain values. No I/O; the store fills them and
+// the api turns them into JSON.
+#pragma once
+
+#include "domain/clock.hpp"
+#include "domain/enums.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace sd {
+
+using Id = std::int64_t;
+
+struct Organisation {
+  Id id = 0;
+  std::string name;
+  // When true, requesters of this organisation see each other's tickets.
+  bool shared_tickets = false;
+  Millis created_at = 0;
+};
+
+struct User {
+  Id id = 0;
+  std::string email;
+  std::string name;
+  std::string phone;
+  Role role = Role::requester;
+  std::optional<Id> organisation_id;
+  std::string language = "es-MX";
+  std::string timezone = "America/Mexico_City";
+  bool active = true;
+  Millis created_at = 0;
+};
+
+struct Group {
+  Id id = 0;
+  std::string name;
+  SupportLevel support_level = 1;
+  Millis created_at = 0;
+};
+
+struct Category {
+  Id id = 0;
+  std::string name;
+  std::optional<Id> parent_id;
+  Millis created_at = 0;
+};
+
+struct Ticket {
+  Id id = 0;
+  TicketType type = TicketType::incident;
+  Channel channel = Channel::web;
+  Impact impact = Impact::not_critical;
+  Criticality criticality = Criticality::low;
+  Priority priority = Priority::low;
+  SupportLevel support_level = 1;
+  TicketStatus status = TicketStatus::new_;
+  Id requester_id = 0;
+  std::optional<Id> organisation_id;  // the requester's, at creation
+  std::optional<Id> assignee_id;
+  std::optional<Id> group_id;
+  std::optional<Id> category_id;
+  std::string subject;
+  std::string description;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+  std::optional<Millis> resolved_at;
+  std::optional<Millis> closed_at;
+};
+
+// The human number of a ticket: SD-000123. Display only; the id is the key.
+std::string ticket_number(Id id);
+// Accepts "SD-000123" (any zero padding) and returns its id.
+std::optional<Id> parse_ticket_number(std::string_view text);
+
+// One entry of a ticket's append-only timeline.
+struct Event {
+  Id id = 0;
+  Id ticket_id = 0;
+  EventKind kind = EventKind::created;
+  std::optional<Id> actor_id;
+  bool internal = false;  // never shown to requesters
+  std::string body;       // text of a reply or note, reason of an escalation
+  std::string field;      // for field_change, status_change, assignment, escalation
+  std::string old_value;
+  std::string new_value;
+  Millis created_at = 0;
+};
+
+}  // namespace sd

@@ -1,0 +1,77 @@
+#include "domain/text.hpp"
+
+#include <string>
+
+namespace sd {
+
+bool is_valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int n;
+    char32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (end - p < n + 1) return false;
+    for (int i = 1; i <= n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are invalid.
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+      return false;
+    p += n + 1;
+  }
+  return true;
+}
+
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+void check_text(std::vector<FieldError>& errors, std::string_view field, std::string_view value,
+                std::size_t max_chars, TextKind kind, bool required) {
+  auto add = [&](std::string msg) { errors.push_back({std::string(field), std::move(msg)}); };
+  if (!is_valid_utf8(value)) return add("is not valid UTF-8");
+  bool blank = value.find_first_not_of(" \t\r\n") == std::string_view::npos;
+  if (required && blank) return add("is required");
+  if (utf8_length(value) > max_chars)
+    return add("is longer than " + std::to_string(max_chars) + " characters");
+  for (unsigned char c : value) {
+    bool allowed_ws = kind == TextKind::multi_line && (c == '\n' || c == '\r' || c == '\t');
+    if ((c < 0x20 && !allowed_ws) || c == 0x7F) return add("contains control characters");
+  }
+}
+
+bool looks_like_email(std::string_view s) {
+  auto at = s.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= s.size()) return false;
+  if (s.find('@', at + 1) != std::string_view::npos) return false;
+  auto domain = s.substr(at + 1);
+  if (domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.')
+    return false;
+  for (unsigned char c : s)
+    if (c <= 0x20 || c == 0x7F || c == '<' || c == '>' || c == ',' || c == ';') return false;
+  return true;
+}
+
+}  // namespace sd

@@ -1,0 +1,35 @@
+// Checks on text that arrives from outside: valid UTF-8, length limits
+// counted in code points, no control characters in one-line fields.
+#pragma once
+
+#include "domain/error.hpp"
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+namespace sd {
+
+bool is_valid_utf8(std::string_view s);
+// Number of code points; REQUIRES: is_valid_utf8(s).
+std::size_t utf8_length(std::string_view s);
+
+enum class TextKind { single_line, multi_line };
+
+// Appends a FieldError to `errors` when the text is empty (if required),
+// too long, not UTF-8, or has control characters not allowed for its kind.
+void check_text(std::vector<FieldError>& errors, std::string_view field, std::string_view value,
+                std::size_t max_chars, TextKind kind, bool required);
+
+bool looks_like_email(std::string_view s);
+
+// Limits on what people type.
+constexpr std::size_t kMaxSubject = 200;
+constexpr std::size_t kMaxDescription = 100'000;
+constexpr std::size_t kMaxCommentBody = 100'000;
+constexpr std::size_t kMaxName = 200;
+constexpr std::size_t kMaxEmail = 254;
+constexpr std::size_t kMaxPhone = 40;
+constexpr std::size_t kMaxReason = 2'000;
+
+}  // namespace sd

@@ -1,0 +1,280 @@
+#include "http/server.hpp"
+
+#include "api/problem.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace sd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+api::Method to_method(bhttp::verb v) {
+  switch (v) {
+    case bhttp::verb::get:
+      return api::Method::get;
+    case bhttp::verb::head:
+      return api::Method::head;
+    case bhttp::verb::post:
+      return api::Method::post;
+    case bhttp::verb::put:
+      return api::Method::put;
+    case bhttp::verb::patch:
+      return api::Method::patch;
+    case bhttp::verb::delete_:
+      return api::Method::del;
+    case bhttp::verb::options:
+      return api::Method::options;
+    default:
+      return api::Method::other;
+  }
+}
+
+std::string json_string(std::string_view s) {
+  return boost::json::serialize(boost::json::string(s));
+}
+
+}  // namespace
+
+// One open connection; its socket can be closed from the stop path when the
+// connection is idle between requests.
+struct Connection {
+  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  bool busy = false;  // a request is being handled or answered
+};
+
+struct Server::Impl {
+  ServerOptions opt;
+  Handler handler;
+  asio::io_context io;
+  asio::thread_pool workers;
+  asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(io)};
+  tcp::acceptor acceptor{accept_strand};
+  // Stop-path state (signals, grace timer) lives on one strand.
+  asio::strand<asio::io_context::executor_type> control{asio::make_strand(io)};
+  asio::signal_set signals{control, SIGINT, SIGTERM};
+  asio::steady_timer grace{control};
+  std::atomic<bool> stopping{false};
+  std::mutex conns_mu;
+  std::set<std::shared_ptr<Connection>> conns;
+  std::string node_tag;
+  std::atomic<std::uint64_t> next_request{0};
+
+  Impl(ServerOptions o, Handler h)
+      : opt(std::move(o)), handler(std::move(h)), workers(static_cast<std::size_t>(opt.worker_threads)) {
+    std::random_device rd;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08x", rd());
+    node_tag = buf;
+  }
+
+  std::string new_request_id() {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%s-%llx", node_tag.c_str(),
+                  static_cast<unsigned long long>(++next_request));
+    return buf;
+  }
+
+  bhttp::response<bhttp::string_body> to_beast(api::Response r, unsigned version, bool keep_alive,
+                                               const std::string& request_id) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+    res.set(bhttp::field::server, "servicedesk");
+    if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
+    res.set("X-Request-Id", request_id);
+    res.set("X-Content-Type-Options", "nosniff");
+    for (auto& [k, v] : r.headers) res.insert(k, v);
+    res.body() = std::move(r.body);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    return res;
+  }
+
+  void log_request(const std::string& id, std::string_view method, std::string_view target,
+                   int status, double ms, const std::string& remote) {
+    auto q = target.find('?');
+    spdlog::info(R"("msg":"request","request_id":"{}","method":{},"path":{},"status":{},"ms":{:.3f},"remote":"{}")",
+                 id, json_string(method), json_string(target.substr(0, q)), status, ms, remote);
+  }
+
+  awaitable<api::Response> run_handler(const api::Request& req) {
+    co_return handler(req);
+  }
+
+  awaitable<void> session(std::shared_ptr<Connection> conn) {
+    beast::flat_buffer buffer;
+    std::string remote;
+    {
+      boost::system::error_code ec;
+      auto ep = conn->stream.socket().remote_endpoint(ec);
+      if (!ec) remote = ep.address().to_string();
+    }
+    for (;;) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
+      parser.body_limit(opt.body_limit);
+      conn->stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
+      if (stopping) break;
+      auto [ec, n] = co_await bhttp::async_read(conn->stream, buffer, parser, tuple_awaitable);
+      (void)n;
+      if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+          ec == beast::error::timeout || ec == asio::error::eof ||
+          ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
+        break;
+      conn->busy = true;
+      const auto started = std::chrono::steady_clock::now();
+      const std::string request_id = new_request_id();
+      api::Response resp;
+      bool keep_alive = false;
+      unsigned version = 11;
+      std::string method_name = "-", target = "-";
+      if (ec) {
+        // The request could not be read: say why, then close.
+        if (ec == bhttp::error::body_limit)
+          resp = api::problem(make_error(ErrorCode::payload_too_large, "the body is larger than the limit"));
+        else if (ec == bhttp::error::header_limit) {
+          resp = api::problem(make_error(ErrorCode::invalid_input, "the request headers are too large"));
+          resp.status = 431;
+        } else
+          resp = api::problem(make_error(ErrorCode::invalid_input, "the request is not valid HTTP"));
+      } else {
+        auto& msg = parser.get();
+        api::Request req;
+        req.method = to_method(msg.method());
+        req.method_name = std::string(msg.method_string());
+        req.target = std::string(msg.target());
+        req.headers.reserve(16);
+        for (const auto& f : msg) {
+          std::string name(f.name_string());
+          for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          req.headers.emplace_back(std::move(name), std::string(f.value()));
+        }
+        req.body = std::move(msg.body());
+        req.remote_address = remote;
+        req.request_id = request_id;
+        keep_alive = msg.keep_alive();
+        version = msg.version();
+        method_name = req.method_name;
+        target = req.target;
+        resp = co_await asio::co_spawn(workers, run_handler(req), use_awaitable);
+      }
+      const int status = resp.status;
+      auto res = to_beast(std::move(resp), version, keep_alive && !stopping, request_id);
+      conn->stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
+      auto [wec, wn] = co_await bhttp::async_write(conn->stream, res, tuple_awaitable);
+      (void)wn;
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      log_request(request_id, method_name, target, status, ms, remote);
+      conn->busy = false;
+      if (wec || !res.keep_alive()) break;
+    }
+    boost::system::error_code ignored;
+    conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    conn->stream.close();
+    std::lock_guard lock(conns_mu);
+    conns.erase(conn);
+    if (stopping && conns.empty()) asio::post(control, [this] { grace.cancel(); });
+  }
+
+  awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), tuple_awaitable);
+      if (ec) {
+        if (stopping || ec == asio::error::operation_aborted) co_return;
+        continue;  // e.g. too many open files: keep serving the others
+      }
+      socket.set_option(tcp::no_delay(true));
+      auto conn = std::make_shared<Connection>(std::move(socket));
+      {
+        std::lock_guard lock(conns_mu);
+        conns.insert(conn);
+      }
+      auto ex = conn->stream.get_executor();
+      asio::co_spawn(ex, session(conn), asio::detached);
+    }
+  }
+
+  // Runs on `control`. io.run() returns once every connection has closed,
+  // or when the grace period ends, whichever comes first.
+  void begin_stop() {
+    if (stopping.exchange(true)) return;
+    spdlog::info(R"("msg":"stopping: finishing requests in flight")");
+    asio::post(acceptor.get_executor(), [this] {
+      boost::system::error_code ignored;
+      acceptor.close(ignored);
+    });
+    grace.expires_after(std::chrono::seconds(opt.shutdown_grace_seconds));
+    grace.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) io.stop();
+    });
+    std::lock_guard lock(conns_mu);
+    if (conns.empty()) grace.cancel();
+    for (const auto& c : conns) {
+      // Idle connections are waiting for a request that is not accepted yet:
+      // cancel them. Busy ones finish their response and then close.
+      asio::post(c->stream.get_executor(), [c] {
+        if (!c->busy) c->stream.socket().cancel();
+      });
+    }
+  }
+};
+
+Server::Server(ServerOptions options, Handler handler)
+    : m_impl(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() = default;
+
+unsigned short Server::bind() {
+  auto& im = *m_impl;
+  tcp::endpoint ep(asio::ip::make_address(im.opt.host), im.opt.port);
+  im.acceptor.open(ep.protocol());
+  im.acceptor.set_option(asio::socket_base::reuse_address(true));
+  im.acceptor.bind(ep);
+  im.acceptor.listen(asio::socket_base::max_listen_connections);
+  return im.acceptor.local_endpoint().port();
+}
+
+void Server::run() {
+  auto& im = *m_impl;
+  im.signals.async_wait([&im](const boost::system::error_code& ec, int) {
+    if (!ec) im.begin_stop();
+  });
+  asio::co_spawn(im.acceptor.get_executor(), im.accept_loop(), asio::detached);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < im.opt.io_threads; ++i) threads.emplace_back([&im] { im.io.run(); });
+  im.io.run();
+  for (auto& t : threads) t.join();
+  im.workers.join();
+}
+
+}  // namespace sd::http

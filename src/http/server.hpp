@@ -1,0 +1,45 @@
+// The HTTP/1.1 server: accepts connections on an I/O thread pool, reads each
+// request with a body limit and a timeout, runs the api handler on a pool of
+// worker threads (handlers may block on the store), writes the response and
+// logs one line per request. SIGTERM/SIGINT stop accepting, let requests in
+// flight finish, then run() returns. Only http/ includes Beast.
+#pragma once
+
+#include "api/message.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace sd::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  int io_threads = 2;
+  int worker_threads = 32;
+  std::size_t body_limit = 1024 * 1024;
+  std::size_t header_limit = 16 * 1024;
+  int read_timeout_seconds = 30;
+  int shutdown_grace_seconds = 20;
+};
+
+using Handler = std::function<api::Response(const api::Request&)>;
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+  // Binds the listening socket; returns the port actually bound (useful with
+  // port 0). Throws std::system_error when the address cannot be bound.
+  unsigned short bind();
+  // Serves until a stop signal, then drains and returns.
+  void run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace sd::http

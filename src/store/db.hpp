@@ -1,0 +1,59 @@
+// A database connection behind one small interface, so that the repository
+// (repo.cpp) is written once for SQLite and PostgreSQL. SQL uses $1, $2 ...
+// placeholders on both back ends; values are always bound, never spliced.
+//
+// A Conn is used by one thread at a time. Driver failures throw DbError;
+// it never escapes store/: Store::read/write turn it into an Error.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace sd::store {
+
+enum class Dialect { sqlite, postgres };
+
+using Value = std::variant<std::nullptr_t, std::int64_t, std::string>;
+using Params = std::vector<Value>;
+
+class DbError : public std::runtime_error {
+ public:
+  enum class Kind { unique_violation, foreign_key_violation, busy, other };
+  DbError(Kind kind, const std::string& what) : std::runtime_error(what), m_kind(kind) {}
+  Kind kind() const { return m_kind; }
+
+ private:
+  Kind m_kind;
+};
+
+// One row of a result, valid only inside the callback that receives it.
+class Row {
+ public:
+  virtual ~Row() = default;
+  virtual bool is_null(int col) const = 0;
+  virtual std::int64_t i64(int col) const = 0;
+  virtual std::string text(int col) const = 0;
+};
+
+class Conn {
+ public:
+  virtual ~Conn() = default;
+  virtual Dialect dialect() const = 0;
+  // Runs one statement; calls on_row for each row it returns.
+  virtual void query(std::string_view sql, const Params& params,
+                     const std::function<void(const Row&)>& on_row) = 0;
+  // Runs one statement and returns the number of rows it changed.
+  virtual std::int64_t exec(std::string_view sql, const Params& params = {}) = 0;
+  // Runs several statements without parameters (migrations, BEGIN/COMMIT).
+  virtual void exec_script(std::string_view sql) = 0;
+  // True when the connection is lost and must be replaced.
+  virtual bool broken() const { return false; }
+};
+
+}  // namespace sd::store

@@ -1,0 +1,127 @@
+#include "store/pg_conn.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cstring>
+#include <unordered_map>
+
+namespace sd::store {
+namespace {
+
+class PgRow final : public Row {
+ public:
+  PgRow(PGresult* r, int row) : m_res(r), m_row(row) {}
+  bool is_null(int col) const override { return PQgetisnull(m_res, m_row, col) != 0; }
+  std::int64_t i64(int col) const override {
+    const char* p = PQgetvalue(m_res, m_row, col);
+    std::int64_t v = 0;
+    std::from_chars(p, p + std::strlen(p), v);
+    return v;
+  }
+  std::string text(int col) const override {
+    return std::string(PQgetvalue(m_res, m_row, col),
+                       static_cast<std::size_t>(PQgetlength(m_res, m_row, col)));
+  }
+
+ private:
+  PGresult* m_res;
+  int m_row;
+};
+
+struct ResultGuard {
+  PGresult* r;
+  ~ResultGuard() { PQclear(r); }
+};
+
+class PgConn final : public Conn {
+ public:
+  explicit PgConn(PGconn* c) : m_conn(c) {}
+  ~PgConn() override { PQfinish(m_conn); }
+  Dialect dialect() const override { return Dialect::postgres; }
+  bool broken() const override { return PQstatus(m_conn) == CONNECTION_BAD; }
+
+  void query(std::string_view sql, const Params& params,
+             const std::function<void(const Row&)>& on_row) override {
+    ResultGuard g{run(sql, params)};
+    int n = PQntuples(g.r);
+    if (on_row)
+      for (int i = 0; i < n; ++i) on_row(PgRow(g.r, i));
+  }
+
+  std::int64_t exec(std::string_view sql, const Params& params) override {
+    ResultGuard g{run(sql, params)};
+    const char* n = PQcmdTuples(g.r);
+    std::int64_t v = 0;
+    std::from_chars(n, n + std::strlen(n), v);
+    return v;
+  }
+
+  void exec_script(std::string_view sql) override {
+    std::string text(sql);
+    ResultGuard g{PQexec(m_conn, text.c_str())};
+    check(g.r, "exec");
+  }
+
+ private:
+  PGresult* run(std::string_view sql, const Params& params) {
+    auto it = m_names.find(std::string(sql));
+    if (it == m_names.end()) {
+      std::string name = "s" + std::to_string(m_names.size());
+      std::string text(sql);
+      ResultGuard g{PQprepare(m_conn, name.c_str(), text.c_str(), 0, nullptr)};
+      check(g.r, "prepare");
+      it = m_names.emplace(std::move(text), std::move(name)).first;
+    }
+    std::vector<std::string> owned(params.size());
+    std::vector<const char*> values(params.size(), nullptr);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (auto* v = std::get_if<std::int64_t>(&params[i])) {
+        owned[i] = std::to_string(*v);
+        values[i] = owned[i].c_str();
+      } else if (auto* s = std::get_if<std::string>(&params[i])) {
+        values[i] = s->c_str();
+      }
+    }
+    PGresult* r = PQexecPrepared(m_conn, it->second.c_str(), static_cast<int>(params.size()),
+                                 values.data(), nullptr, nullptr, 0);
+    try {
+      check(r, "query");
+    } catch (...) {
+      PQclear(r);
+      throw;
+    }
+    return r;
+  }
+
+  void check(PGresult* r, std::string_view what) {
+    auto st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return;
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    DbError::Kind kind = DbError::Kind::other;
+    if (state && std::strcmp(state, "23505") == 0) kind = DbError::Kind::unique_violation;
+    if (state && std::strcmp(state, "23503") == 0) kind = DbError::Kind::foreign_key_violation;
+    if (state && (std::strcmp(state, "40001") == 0 || std::strcmp(state, "40P01") == 0))
+      kind = DbError::Kind::busy;
+    throw DbError(kind, std::string(what) + ": " + PQerrorMessage(m_conn));
+  }
+
+  PGconn* m_conn;
+  std::unordered_map<std::string, std::string> m_names;
+};
+
+}  // namespace
+
+std::unique_ptr<Conn> open_postgres(const std::string& url) {
+  PGconn* c = PQconnectdb(url.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(c);
+    PQfinish(c);
+    throw DbError(DbError::Kind::other, "cannot connect to PostgreSQL: " + msg);
+  }
+  auto conn = std::make_unique<PgConn>(c);
+  conn->exec_script("SET client_min_messages=warning; SET TIME ZONE 'UTC'");
+  return conn;
+}
+
+}  // namespace sd::store

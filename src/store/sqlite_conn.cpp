@@ -1,0 +1,159 @@
+#include "store/sqlite_conn.hpp"
+
+#include <sqlite3.h>
+
+#include <charconv>
+#include <unordered_map>
+
+namespace sd::store {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, int rc, std::string_view what) {
+  DbError::Kind kind = DbError::Kind::other;
+  int ext = db ? sqlite3_extended_errcode(db) : rc;
+  if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+    kind = DbError::Kind::unique_violation;
+  else if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+    kind = DbError::Kind::foreign_key_violation;
+  else if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED)
+    kind = DbError::Kind::busy;
+  throw DbError(kind, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+}
+
+class SqliteRow final : public Row {
+ public:
+  explicit SqliteRow(sqlite3_stmt* s) : m_stmt(s) {}
+  bool is_null(int col) const override { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
+  std::int64_t i64(int col) const override { return sqlite3_column_int64(m_stmt, col); }
+  std::string text(int col) const override {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, col)))
+             : std::string();
+  }
+
+ private:
+  sqlite3_stmt* m_stmt;
+};
+
+struct Prepared {
+  sqlite3_stmt* stmt = nullptr;
+  // slot[k] is the SQLite bind index of placeholder $(k+1), 0 if unused.
+  std::vector<int> slot;
+};
+
+class SqliteConn final : public Conn {
+ public:
+  explicit SqliteConn(sqlite3* db) : m_db(db) {}
+  ~SqliteConn() override {
+    for (auto& [sql, p] : m_cache) sqlite3_finalize(p.stmt);
+    sqlite3_close_v2(m_db);
+  }
+  Dialect dialect() const override { return Dialect::sqlite; }
+
+  void query(std::string_view sql, const Params& params,
+             const std::function<void(const Row&)>& on_row) override {
+    sqlite3_stmt* s = bind(sql, params);
+    SqliteRow row(s);
+    for (;;) {
+      int rc = sqlite3_step(s);
+      if (rc == SQLITE_ROW) {
+        if (on_row) on_row(row);
+        continue;
+      }
+      sqlite3_reset(s);
+      if (rc != SQLITE_DONE) fail(m_db, rc, "step");
+      break;
+    }
+  }
+
+  std::int64_t exec(std::string_view sql, const Params& params) override {
+    query(sql, params, nullptr);
+    return sqlite3_changes64(m_db);
+  }
+
+  void exec_script(std::string_view sql) override {
+    std::string text(sql);
+    char* err = nullptr;
+    int rc = sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err ? err : "error";
+      sqlite3_free(err);
+      fail(m_db, rc, msg);
+    }
+  }
+
+ private:
+  sqlite3_stmt* bind(std::string_view sql, const Params& params) {
+    auto it = m_cache.find(std::string(sql));
+    if (it == m_cache.end()) {
+      Prepared p;
+      int rc = sqlite3_prepare_v3(m_db, sql.data(), static_cast<int>(sql.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &p.stmt, nullptr);
+      if (rc != SQLITE_OK) fail(m_db, rc, "prepare");
+      int n = sqlite3_bind_parameter_count(p.stmt);
+      for (int i = 1; i <= n; ++i) {
+        const char* name = sqlite3_bind_parameter_name(p.stmt, i);
+        int k = 0;
+        if (!name || name[0] != '$' ||
+            std::from_chars(name + 1, name + std::char_traits<char>::length(name), k).ec !=
+                std::errc{} ||
+            k < 1)
+          throw DbError(DbError::Kind::other, "placeholders must be $1..$n");
+        if (p.slot.size() < static_cast<std::size_t>(k)) p.slot.resize(k, 0);
+        p.slot[k - 1] = i;
+      }
+      it = m_cache.emplace(std::string(sql), p).first;
+    }
+    Prepared& p = it->second;
+    if (params.size() != p.slot.size())
+      throw DbError(DbError::Kind::other, "wrong number of parameters for: " + std::string(sql));
+    sqlite3_clear_bindings(p.stmt);
+    for (std::size_t k = 0; k < params.size(); ++k) {
+      int idx = p.slot[k];
+      if (idx == 0) continue;
+      int rc = SQLITE_OK;
+      if (auto* v = std::get_if<std::int64_t>(&params[k]))
+        rc = sqlite3_bind_int64(p.stmt, idx, *v);
+      else if (auto* s = std::get_if<std::string>(&params[k]))
+        rc = sqlite3_bind_text(p.stmt, idx, s->data(), static_cast<int>(s->size()),
+                               SQLITE_STATIC);
+      else
+        rc = sqlite3_bind_null(p.stmt, idx);
+      if (rc != SQLITE_OK) fail(m_db, rc, "bind");
+    }
+    return p.stmt;
+  }
+
+  sqlite3* m_db;
+  std::unordered_map<std::string, Prepared> m_cache;
+};
+
+}  // namespace
+
+std::unique_ptr<Conn> open_sqlite(const std::string& path, SqliteMode mode) {
+  sqlite3* db = nullptr;
+  // Readers open read-write too (WAL needs to map the -shm file) and are
+  // then fenced with query_only.
+  int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    throw DbError(DbError::Kind::other, "cannot open " + path + ": " + msg);
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, 10000);
+  auto conn = std::make_unique<SqliteConn>(db);
+  // WAL lets readers run beside the one writer; synchronous=FULL makes every
+  // commit durable across a power cut, which a 201 promises.
+  if (mode == SqliteMode::read_write)
+    conn->exec_script("PRAGMA journal_mode=WAL;");
+  else
+    conn->exec_script("PRAGMA query_only=1;");
+  conn->exec_script(
+      "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+      "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;");
+  return conn;
+}
+
+}  // namespace sd::store
