@@ -178,7 +178,11 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Millis now) {
         t.created_at = t.updated_at = at;
         const Id agent = staff_ids[2 + t.support_level - 1 + (t.support_level == 1 ? pick(2) : 1)];
         // Where in its lifecycle the ticket is: 0 new .. 5 closed, 6 cancelled.
-        const int stage = static_cast<int>(pick(7));
+        // As at a real desk, the newest few hundred are spread over every
+        // status and older ones are nearly all closed.
+        const bool recent = tickets - index <= std::max(300L, tickets / 50);
+        const std::size_t roll = pick(20);
+        const int stage = recent ? static_cast<int>(pick(7)) : roll < 18 ? 5 : roll == 18 ? 6 : 4;
         t.id = tx.insert_ticket(t);
         Event e;
         e.ticket_id = t.id;
