@@ -88,6 +88,17 @@ const char* sort_column(TicketSort s) {
   return "id";
 }
 
+// The open statuses, written exactly as in the partial indexes of the schema.
+constexpr const char* kOpenStatusSql = "status IN ('new', 'assigned', 'in_progress', 'pending')";
+
+bool is_open_set(const std::vector<TicketStatus>& s) {
+  using S = TicketStatus;
+  if (s.size() != 4) return false;
+  for (auto v : {S::new_, S::assigned, S::in_progress, S::pending})
+    if (std::find(s.begin(), s.end(), v) == s.end()) return false;
+  return true;
+}
+
 // Builds "$n" for the next parameter and binds `v` to it.
 struct Binder {
   Params params;
@@ -162,7 +173,10 @@ Page<Ticket> Tx::list_tickets(const TicketQuery& q) {
   Binder b;
   std::string where;
   auto add = [&](const std::string& cond) { where += (where.empty() ? " WHERE " : " AND ") + cond; };
-  if (!q.statuses.empty()) add("status IN " + b.in_list(q.statuses, [](auto v) { return name(v); }));
+  if (is_open_set(q.statuses))
+    add(kOpenStatusSql);
+  else if (!q.statuses.empty())
+    add("status IN " + b.in_list(q.statuses, [](auto v) { return name(v); }));
   if (!q.types.empty()) add("type IN " + b.in_list(q.types, [](auto v) { return name(v); }));
   if (!q.priorities.empty())
     add("priority IN " + b.in_list(q.priorities, [](auto v) {
