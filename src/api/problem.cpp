@@ -26,6 +26,8 @@ Info info(ErrorCode c) {
       return {"too_many_requests", "Too many requests"};
     case ErrorCode::payload_too_large:
       return {"payload_too_large", "Payload too large"};
+    case ErrorCode::headers_too_large:
+      return {"headers_too_large", "Request headers too large"};
     case ErrorCode::unsupported_media_type:
       return {"unsupported_media_type", "Unsupported media type"};
     case ErrorCode::method_not_allowed:
@@ -58,6 +60,8 @@ int http_status(const Error& e) {
       return 429;
     case ErrorCode::payload_too_large:
       return 413;
+    case ErrorCode::headers_too_large:
+      return 431;
     case ErrorCode::unsupported_media_type:
       return 415;
     case ErrorCode::method_not_allowed:

@@ -80,7 +80,7 @@ Result<Response> create_ticket(Ctx& ctx) {
   Ticket t;
   auto type = in.enumeration<TicketType>("type", true);
   auto subject = in.text("subject", kMaxSubject, TextKind::single_line, true);
-  auto description = in.text("description", kMaxDescription, TextKind::multi_line, false);
+  auto description = in.text("description", kMaxDescription, TextKind::multi_line, true);
   auto impact = in.enumeration<Impact>("impact", true);
   auto criticality = in.enumeration<Criticality>("criticality", true);
   auto channel = in.enumeration<Channel>("channel", false);
@@ -95,7 +95,7 @@ Result<Response> create_ticket(Ctx& ctx) {
   }
   t.type = *type;
   t.subject = *subject;
-  t.description = description.value_or("");
+  t.description = *description;
   t.impact = *impact;
   t.criticality = *criticality;
   t.channel = channel.value_or(ctx.caller->via == AuthVia::token ? Channel::api : Channel::web);
@@ -234,7 +234,9 @@ Result<Response> patch_ticket(Ctx& ctx) {
   auto type = in.enumeration<TicketType>("type", false);
   auto subject = in.has("subject") ? in.text("subject", kMaxSubject, TextKind::single_line, true)
                                    : std::nullopt;
-  auto description = in.text("description", kMaxDescription, TextKind::multi_line, false);
+  auto description = in.has("description")
+                         ? in.text("description", kMaxDescription, TextKind::multi_line, true)
+                         : std::nullopt;
   auto impact = in.enumeration<Impact>("impact", false);
   auto criticality = in.enumeration<Criticality>("criticality", false);
   auto category = in.nullable_id("category_id");
@@ -391,13 +393,11 @@ Result<Response> escalate_ticket(Ctx& ctx) {
     e.new_value = std::to_string(to);
     e.id = tx.insert_event(e);
     t->support_level = to;
-    // The ticket goes to the queue of the first group serving the new level.
+    // The ticket goes to the queue of a group serving the new level: the one
+    // it has if that already serves it, else the first that does, else none.
     std::optional<Id> new_group;
     for (const auto& g : tx.list_groups())
-      if (g.support_level == to) {
-        new_group = g.id;
-        break;
-      }
+      if (g.support_level == to && (!new_group || g.id == t->group_id)) new_group = g.id;
     if (new_group != t->group_id) {
       record_change(tx, *t, a, EventKind::assignment, "group_id", opt_text(t->group_id),
                     opt_text(new_group), true, now);

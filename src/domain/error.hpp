@@ -18,6 +18,7 @@ enum class ErrorCode {
   forbidden,
   too_many_requests,
   payload_too_large,
+  headers_too_large,
   unsupported_media_type,
   method_not_allowed,
   unavailable,

@@ -161,10 +161,9 @@ struct Server::Impl {
         // The request could not be read: say why, then close.
         if (ec == bhttp::error::body_limit)
           resp = api::problem(make_error(ErrorCode::payload_too_large, "the body is larger than the limit"));
-        else if (ec == bhttp::error::header_limit) {
-          resp = api::problem(make_error(ErrorCode::invalid_input, "the request headers are too large"));
-          resp.status = 431;
-        } else
+        else if (ec == bhttp::error::header_limit)
+          resp = api::problem(make_error(ErrorCode::headers_too_large, "the request headers are too large"));
+        else
           resp = api::problem(make_error(ErrorCode::invalid_input, "the request is not valid HTTP"));
       } else {
         auto& msg = parser.get();
@@ -243,7 +242,9 @@ struct Server::Impl {
       // Idle connections are waiting for a request that is not accepted yet:
       // cancel them. Busy ones finish their response and then close.
       asio::post(c->stream.get_executor(), [c] {
-        if (!c->busy) c->stream.socket().cancel();
+        // The session may have closed the socket already: no throwing here.
+        boost::system::error_code ignored;
+        if (!c->busy) c->stream.socket().cancel(ignored);
       });
     }
   }
@@ -270,9 +271,20 @@ void Server::run() {
     if (!ec) im.begin_stop();
   });
   asio::co_spawn(im.acceptor.get_executor(), im.accept_loop(), asio::detached);
+  // A handler that throws is a bug; log it and keep serving the others.
+  auto run_io = [&im] {
+    for (;;) {
+      try {
+        im.io.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error(R"("msg":"unexpected exception in the I/O loop","what":{})", json_string(e.what()));
+      }
+    }
+  };
   std::vector<std::thread> threads;
-  for (int i = 1; i < im.opt.io_threads; ++i) threads.emplace_back([&im] { im.io.run(); });
-  im.io.run();
+  for (int i = 1; i < im.opt.io_threads; ++i) threads.emplace_back(run_io);
+  run_io();
   for (auto& t : threads) t.join();
   im.workers.join();
 }
