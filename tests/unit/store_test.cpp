@@ -31,8 +31,9 @@ class StoreConformance : public ::testing::TestWithParam<Dialect> {
     const std::string name = "sd_store_" + std::to_string(rng() % 1000000000);
     StoreOptions o;
     if (GetParam() == Dialect::postgres) {
+      if (!std::getenv("SD_TEST_PG_DIR")) GTEST_SKIP() << "no PostgreSQL cluster (SD_TEST_PG_DIR)";
       m_admin = pg_admin_url();
-      if (m_admin.empty()) GTEST_SKIP() << "no PostgreSQL cluster (SD_TEST_PG_DIR)";
+      ASSERT_FALSE(m_admin.empty()) << "SD_TEST_PG_DIR names no running cluster";
       open_postgres(m_admin)->exec_script("CREATE DATABASE " + name);
       m_db = name;
       o.url = m_admin.substr(0, m_admin.rfind('/') + 1) + name;

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Load run: a release build, 100,000 demo tickets, wrk from a second process.
+# Usage: bench/run.sh [sqlite|postgres ...]   (default: sqlite postgres)
+# Prints wrk's figures for ticket creates, single-ticket reads and queue pages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=build/release/src/servicedesk
+TICKETS=${SD_BENCH_TICKETS:-100000}
+DURATION=${SD_BENCH_DURATION:-15s}
+CONNS=${SD_BENCH_CONNECTIONS:-64}
+backends=("$@")
+[ ${#backends[@]} -gt 0 ] || backends=(sqlite postgres)
+
+work=$(mktemp -d)
+pgdir=$(mktemp -d)  # its own: start.sh hands it to the postgres user
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  [ -f "$pgdir/url" ] && bash tests/pg/stop.sh "$pgdir" >/dev/null 2>&1 || true
+  rm -rf "$work" "$pgdir"
+}
+trap cleanup EXIT
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, $(uname -r)"
+echo "tickets: $TICKETS, wrk: 2 threads, $CONNS connections, $DURATION per run"
+for backend in "${backends[@]}"; do
+  if [ "$backend" = postgres ]; then
+    bash tests/pg/start.sh "$pgdir" >/dev/null
+    admin=$(cat "$pgdir/url")
+    psql -q "$admin" -c "CREATE DATABASE bench" >/dev/null
+    export SERVICEDESK_DB="${admin%/*}/bench"
+  else
+    export SERVICEDESK_DB="$work/bench.db"
+  fi
+  echo "== $backend"
+  start=$(date +%s.%N)
+  "$BIN" demo --tickets "$TICKETS" >/dev/null
+  echo "demo load: $(echo "$(date +%s.%N) - $start" | bc) s"
+  export SD_TOKEN=$("$BIN" token create agente1@demo.example.com --name bench)
+  export SD_MAX_ID=$TICKETS
+  "$BIN" --log-level warn serve --listen 127.0.0.1:0 > "$work/serve.out" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do grep -q listening "$work/serve.out" && break; sleep 0.1; done
+  url=$(grep -o 'http://[0-9.:]*' "$work/serve.out" | head -1)
+  for script in read queue create; do
+    echo "-- $script"
+    wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "bench/$script.lua" "$url" |
+      grep -E "Requests/sec|Latency |99%|50%|Non-2xx|Socket errors"
+  done
+  kill "$server_pid"; wait "$server_pid" || true; server_pid=""
+  if [ "$backend" = postgres ]; then bash tests/pg/stop.sh "$pgdir" >/dev/null; fi
+done
