@@ -104,13 +104,17 @@ Result<Response> logout(Ctx& ctx) {
 }
 
 Result<Response> me(Ctx& ctx) {
-  auto u = ctx.s.store.read([&](store::Tx& tx) -> Result<User> {
+  auto u = ctx.s.store.read([&](store::Tx& tx) -> Result<json::object> {
     auto u = tx.find_user(ctx.actor().id);
     if (!u) return make_error(ErrorCode::unauthorized, "the user no longer exists");
-    return *u;
+    json::object o = to_json(*u);
+    json::array groups;
+    for (Id g : tx.groups_of(u->id)) groups.push_back(g);
+    o["group_ids"] = std::move(groups);
+    return o;
   });
   if (!u) return u.error();
-  return json_response(200, to_json(*u));
+  return json_response(200, *u);
 }
 
 Result<Response> create_token(Ctx& ctx) {

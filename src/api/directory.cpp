@@ -407,6 +407,86 @@ Result<Response> write_category(Ctx& ctx, bool creating) {
 Result<Response> create_category(Ctx& ctx) { return write_category(ctx, true); }
 Result<Response> patch_category(Ctx& ctx) { return write_category(ctx, false); }
 
+// ---- escalation directory ----
+
+json::object to_json(const store::EscalationContact& c) {
+  return {{"id", c.id},
+          {"level", c.level},
+          {"role", c.role},
+          {"name", c.name},
+          {"office_phone", c.office_phone},
+          {"email", c.email},
+          {"mobile", c.mobile},
+          {"created_at", to_iso8601(c.created_at)}};
+}
+
+Result<Response> list_contacts(Ctx& ctx) {
+  if (!is_staff(ctx.actor().role)) return forbidden("only staff see the escalation directory");
+  auto list = ctx.s.store.read([&](Tx& tx) -> Result<std::vector<store::EscalationContact>> {
+    return tx.list_escalation_contacts();
+  });
+  if (!list) return list.error();
+  json::array arr;
+  for (const auto& c : *list) arr.push_back(to_json(c));
+  return json_response(200, items(std::move(arr)));
+}
+
+Result<Response> write_contact(Ctx& ctx, bool creating) {
+  if (!can_manage_settings(ctx.actor())) return forbidden("only admins edit the escalation directory");
+  auto body = parse_object_body(ctx.req);
+  if (!body) return body.error();
+  FieldReader in(*body, {"level", "role", "name", "office_phone", "email", "mobile"});
+  auto level = in.integer("level", creating);
+  if (level && (*level < 1 || *level > 4)) in.add("level", "must be 1, 2, 3 or 4");
+  std::optional<std::string> role, name;
+  if (creating || in.has("role")) role = in.text("role", kMaxName, TextKind::single_line, true);
+  if (creating || in.has("name")) name = in.text("name", kMaxName, TextKind::single_line, true);
+  auto office = in.text("office_phone", kMaxPhone, TextKind::single_line, false);
+  auto email = in.text("email", kMaxEmail, TextKind::single_line, false);
+  if (email && !email->empty() && !looks_like_email(*email)) in.add("email", "is not an email address");
+  auto mobile = in.text("mobile", kMaxPhone, TextKind::single_line, false);
+  if (auto s = in.finish(); !s) return s.error();
+  const Millis now = ctx.s.clock.now();
+  auto saved = ctx.s.store.write([&](Tx& tx) -> Result<store::EscalationContact> {
+    store::EscalationContact c;
+    if (!creating) {
+      auto found = tx.find_escalation_contact(ctx.id);
+      if (!found) return missing("escalation contact");
+      c = *found;
+    } else {
+      c.created_at = now;
+    }
+    if (level) c.level = static_cast<int>(*level);
+    if (role) c.role = *role;
+    if (name) c.name = *name;
+    if (office) c.office_phone = *office;
+    if (email) c.email = lower(*email);
+    if (mobile) c.mobile = *mobile;
+    if (creating)
+      c.id = tx.insert_escalation_contact(c);
+    else
+      tx.update_escalation_contact(c);
+    return c;
+  });
+  if (!saved) return saved.error();
+  if (creating)
+    return created(to_json(*saved), "/api/v1/escalation-contacts/" + std::to_string(saved->id));
+  return json_response(200, to_json(*saved));
+}
+Result<Response> create_contact(Ctx& ctx) { return write_contact(ctx, true); }
+Result<Response> patch_contact(Ctx& ctx) { return write_contact(ctx, false); }
+
+Result<Response> delete_contact(Ctx& ctx) {
+  if (!can_manage_settings(ctx.actor())) return forbidden("only admins edit the escalation directory");
+  auto done = ctx.s.store.write([&](Tx& tx) -> Result<bool> {
+    if (!tx.find_escalation_contact(ctx.id)) return missing("escalation contact");
+    tx.delete_escalation_contact(ctx.id);
+    return true;
+  });
+  if (!done) return done.error();
+  return no_content();
+}
+
 }  // namespace
 
 void add_directory_routes(std::vector<Route>& out) {
@@ -427,6 +507,10 @@ void add_directory_routes(std::vector<Route>& out) {
   out.push_back({Method::post, "/api/v1/categories", create_category, A});
   out.push_back({Method::get, "/api/v1/categories/{id}", get_category, A});
   out.push_back({Method::patch, "/api/v1/categories/{id}", patch_category, A});
+  out.push_back({Method::get, "/api/v1/escalation-contacts", list_contacts, A});
+  out.push_back({Method::post, "/api/v1/escalation-contacts", create_contact, A});
+  out.push_back({Method::patch, "/api/v1/escalation-contacts/{id}", patch_contact, A});
+  out.push_back({Method::del, "/api/v1/escalation-contacts/{id}", delete_contact, A});
 }
 
 }  // namespace sd::api

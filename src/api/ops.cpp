@@ -25,9 +25,16 @@ Result<Response> openapi(Ctx&) {
   return r;
 }
 
+// A plain GET of the live channel: it only speaks WebSocket (http/ upgrades
+// it before the router sees it).
+Result<Response> live_without_upgrade(Ctx&) {
+  return make_error(ErrorCode::upgrade_required, "connect with a WebSocket upgrade");
+}
+
 }  // namespace
 
 void add_ops_routes(std::vector<Route>& out) {
+  out.push_back({Method::get, "/api/v1/live", live_without_upgrade, Access::authenticated});
   out.push_back({Method::get, "/healthz", healthz, Access::public_});
   out.push_back({Method::get, "/readyz", readyz, Access::public_});
   out.push_back({Method::get, "/api/v1/openapi.json", openapi, Access::public_});

@@ -28,6 +28,8 @@ Info info(ErrorCode c) {
       return {"payload_too_large", "Payload too large"};
     case ErrorCode::headers_too_large:
       return {"headers_too_large", "Request headers too large"};
+    case ErrorCode::upgrade_required:
+      return {"upgrade_required", "Upgrade required"};
     case ErrorCode::unsupported_media_type:
       return {"unsupported_media_type", "Unsupported media type"};
     case ErrorCode::method_not_allowed:
@@ -62,6 +64,8 @@ int http_status(const Error& e) {
       return 413;
     case ErrorCode::headers_too_large:
       return 431;
+    case ErrorCode::upgrade_required:
+      return 426;
     case ErrorCode::unsupported_media_type:
       return 415;
     case ErrorCode::method_not_allowed:

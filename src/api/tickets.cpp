@@ -411,6 +411,22 @@ Result<Response> escalate_ticket(Ctx& ctx) {
   return created(to_json(*saved), "/api/v1/tickets/" + std::to_string(ctx.id) + "/events");
 }
 
+// GET /api/v1/tickets/counts
+Result<Response> ticket_counts(Ctx& ctx) {
+  if (!is_staff(ctx.actor().role)) return make_error(ErrorCode::forbidden, "queues are for staff");
+  auto c = ctx.s.store.read([&](Tx& tx) -> Result<store::QueueCounts> {
+    return tx.queue_counts(ctx.actor().id);
+  });
+  if (!c) return c.error();
+  return json_response(200, json::object{{"mine", c->mine},
+                                         {"my_groups", c->my_groups},
+                                         {"unassigned", c->unassigned},
+                                         {"open", c->open},
+                                         {"level_1", c->level[0]},
+                                         {"level_2", c->level[1]},
+                                         {"level_3", c->level[2]}});
+}
+
 // GET /api/v1/tickets/{id}/events
 Result<Response> list_events(Ctx& ctx) {
   const Actor& a = ctx.actor();
@@ -431,6 +447,7 @@ void add_ticket_routes(std::vector<Route>& out) {
   const auto A = Access::authenticated;
   out.push_back({Method::post, "/api/v1/tickets", create_ticket, A});
   out.push_back({Method::get, "/api/v1/tickets", list_tickets, A});
+  out.push_back({Method::get, "/api/v1/tickets/counts", ticket_counts, A});
   out.push_back({Method::get, "/api/v1/tickets/{id}", get_ticket, A});
   out.push_back({Method::patch, "/api/v1/tickets/{id}", patch_ticket, A});
   out.push_back({Method::post, "/api/v1/tickets/{id}/transitions", transition_ticket, A});

@@ -1,5 +1,6 @@
 // servicedesk: the one binary. Subcommands serve, migrate, demo, user, token
 // and version; configuration by flags or environment (see README.md).
+#include "api/live.hpp"
 #include "api/router.hpp"
 #include "app/demo.hpp"
 #include "auth/crypto.hpp"
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 namespace {
@@ -27,6 +29,7 @@ std::string env_or(const char* name, std::string fallback) {
 struct Options {
   std::string db = env_or("SERVICEDESK_DB", "var/servicedesk.db");
   std::string listen = env_or("SERVICEDESK_LISTEN", "127.0.0.1:8080");
+  std::string web_root = env_or("SERVICEDESK_WEB_ROOT", "web/dist");
   std::string log_level = env_or("SERVICEDESK_LOG_LEVEL", "info");
   int workers = std::atoi(env_or("SERVICEDESK_WORKERS", "32").c_str());
   int io_threads = std::atoi(env_or("SERVICEDESK_IO_THREADS", "2").c_str());
@@ -60,13 +63,22 @@ int cmd_serve(const Options& o) {
   so.port = static_cast<unsigned short>(std::atoi(o.listen.c_str() + colon + 1));
   so.worker_threads = std::max(1, o.workers);
   so.io_threads = std::max(1, o.io_threads);
+  if (!o.web_root.empty() && std::filesystem::is_directory(o.web_root))
+    so.web_root = o.web_root;
+  else
+    spdlog::warn(R"("msg":"no web app at --web-root; serving the API only","web_root":"{}")",
+                 o.web_root);
   auto store = open(o);
   SystemClock clock;
   api::Services services(*store, clock);
-  http::Server server(so, [&services](const api::Request& r) { return api::handle(services, r); });
+  api::LiveHub hub(services);
+  store->set_event_listener([&hub](const auto& events) { hub.publish(events); });
+  http::Server server(
+      so, [&services](const api::Request& r) { return api::handle(services, r); }, &hub);
   const unsigned short port = server.bind();
   std::cout << "servicedesk listening on http://" << so.host << ":" << port << std::endl;
   server.run();
+  store->set_event_listener({});
   spdlog::info(R"("msg":"stopped")");
   spdlog::default_logger()->flush();
   return 0;
@@ -180,6 +192,8 @@ int main(int argc, char** argv) {
 
   auto* serve = app.add_subcommand("serve", "Serve the web app and the REST API");
   serve->add_option("--listen", o.listen, "HOST:PORT to listen on; port 0 picks a free one [env SERVICEDESK_LISTEN]")
+      ->capture_default_str();
+  serve->add_option("--web-root", o.web_root, "Folder of the built web app [env SERVICEDESK_WEB_ROOT]")
       ->capture_default_str();
   serve->add_option("--workers", o.workers, "Threads that run request handlers [env SERVICEDESK_WORKERS]")
       ->capture_default_str();

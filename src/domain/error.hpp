@@ -19,6 +19,7 @@ enum class ErrorCode {
   too_many_requests,
   payload_too_large,
   headers_too_large,
+  upgrade_required,
   unsupported_media_type,
   method_not_allowed,
   unavailable,

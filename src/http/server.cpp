@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include "api/problem.hpp"
+#include "http/static_files.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -14,11 +15,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <deque>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -73,9 +76,61 @@ struct Connection {
   bool busy = false;  // a request is being handled or answered
 };
 
+// A live channel: the hub's view of one WebSocket. Messages are written one
+// at a time on the connection's strand; a client that cannot keep up is
+// dropped rather than allowed to grow the queue without bound.
+class WsClient final : public api::LiveClient, public std::enable_shared_from_this<WsClient> {
+ public:
+  explicit WsClient(std::shared_ptr<Connection> c) : conn(std::move(c)), ws(conn->stream) {}
+
+  void send(std::string text) override {
+    asio::post(ws.get_executor(), [self = shared_from_this(), t = std::move(text)]() mutable {
+      self->enqueue(std::move(t));
+    });
+  }
+
+  std::shared_ptr<Connection> conn;  // keeps the stream alive as long as this
+  beast::websocket::stream<beast::tcp_stream&> ws;
+  bool closed = false;
+
+ private:
+  void enqueue(std::string text) {
+    if (closed) return;
+    if (queue.size() >= 1000) {
+      closed = true;
+      boost::system::error_code ignored;
+      conn->stream.socket().close(ignored);
+      return;
+    }
+    queue.push_back(std::move(text));
+    if (!writing) write_next();
+  }
+  void write_next() {
+    writing = true;
+    ws.text(true);
+    ws.async_write(asio::buffer(queue.front()),
+                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                     self->queue.pop_front();
+                     if (ec) {
+                       self->closed = true;
+                       self->queue.clear();
+                     }
+                     if (self->queue.empty())
+                       self->writing = false;
+                     else
+                       self->write_next();
+                   });
+  }
+
+  std::deque<std::string> queue;
+  bool writing = false;
+};
+
 struct Server::Impl {
   ServerOptions opt;
   Handler handler;
+  api::LiveHub* hub;
+  std::unique_ptr<StaticFiles> static_files;
   asio::io_context io;
   asio::thread_pool workers;
   asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(io)};
@@ -90,8 +145,12 @@ struct Server::Impl {
   std::string node_tag;
   std::atomic<std::uint64_t> next_request{0};
 
-  Impl(ServerOptions o, Handler h)
-      : opt(std::move(o)), handler(std::move(h)), workers(static_cast<std::size_t>(opt.worker_threads)) {
+  Impl(ServerOptions o, Handler h, api::LiveHub* live)
+      : opt(std::move(o)),
+        handler(std::move(h)),
+        hub(live),
+        static_files(opt.web_root.empty() ? nullptr : std::make_unique<StaticFiles>(opt.web_root)),
+        workers(static_cast<std::size_t>(opt.worker_threads)) {
     std::random_device rd;
     char buf[16];
     std::snprintf(buf, sizeof buf, "%08x", rd());
@@ -127,7 +186,38 @@ struct Server::Impl {
   }
 
   awaitable<api::Response> run_handler(const api::Request& req) {
+    if (static_files && StaticFiles::wants(req)) co_return static_files->serve(req);
     co_return handler(req);
+  }
+
+  awaitable<Result<std::pair<api::Caller, std::string>>> run_admit(const api::Request& req) {
+    co_return hub->admit(req);
+  }
+
+  // Runs one live channel until either side closes it.
+  awaitable<void> live_session(std::shared_ptr<Connection> conn,
+                               bhttp::request<bhttp::string_body> upgrade,
+                               std::pair<api::Caller, std::string> who) {
+    auto client = std::make_shared<WsClient>(conn);
+    client->caller = std::move(who.first);
+    client->name = std::move(who.second);
+    conn->stream.expires_never();
+    client->ws.set_option(
+        beast::websocket::stream_base::timeout::suggested(beast::role_type::server));
+    client->ws.read_message_max(64 * 1024);
+    auto [aec] = co_await client->ws.async_accept(upgrade, tuple_awaitable);
+    if (aec) co_return;
+    hub->attach(client);
+    beast::flat_buffer buf;
+    for (;;) {
+      auto [rec, n] = co_await client->ws.async_read(buf, tuple_awaitable);
+      (void)n;
+      if (rec || stopping) break;
+      hub->on_message(*client, beast::buffers_to_string(buf.data()));
+      buf.consume(buf.size());
+    }
+    client->closed = true;
+    hub->detach(client.get());
   }
 
   awaitable<void> session(std::shared_ptr<Connection> conn) {
@@ -184,7 +274,19 @@ struct Server::Impl {
         version = msg.version();
         method_name = req.method_name;
         target = req.target;
-        resp = co_await asio::co_spawn(workers, run_handler(req), use_awaitable);
+        if (hub && beast::websocket::is_upgrade(msg) &&
+            std::string_view(target).substr(0, target.find('?')) == "/api/v1/live") {
+          auto who = co_await asio::co_spawn(workers, run_admit(req), use_awaitable);
+          if (who) {
+            log_request(request_id, method_name, target, 101, 0, remote);
+            conn->busy = false;  // an open channel is idle: stopping closes it
+            co_await live_session(conn, parser.release(), std::move(*who));
+            break;
+          }
+          resp = api::problem(who.error());
+        } else {
+          resp = co_await asio::co_spawn(workers, run_handler(req), use_awaitable);
+        }
       }
       const int status = resp.status;
       auto res = to_beast(std::move(resp), version, keep_alive && !stopping, request_id);
@@ -250,8 +352,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(ServerOptions options, Handler handler)
-    : m_impl(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+Server::Server(ServerOptions options, Handler handler, api::LiveHub* hub)
+    : m_impl(std::make_unique<Impl>(std::move(options), std::move(handler), hub)) {}
 
 Server::~Server() = default;
 

@@ -1,10 +1,13 @@
 // The HTTP/1.1 server: accepts connections on an I/O thread pool, reads each
 // request with a body limit and a timeout, runs the api handler on a pool of
 // worker threads (handlers may block on the store), writes the response and
-// logs one line per request. SIGTERM/SIGINT stop accepting, let requests in
-// flight finish, then run() returns. Only http/ includes Beast.
+// logs one line per request. Serves the web app's files and upgrades
+// /api/v1/live to a WebSocket for the live hub. SIGTERM/SIGINT stop
+// accepting, let requests in flight finish, close live channels, then run()
+// returns. Only http/ includes Beast.
 #pragma once
 
+#include "api/live.hpp"
 #include "api/message.hpp"
 
 #include <cstddef>
@@ -23,13 +26,15 @@ struct ServerOptions {
   std::size_t header_limit = 16 * 1024;
   int read_timeout_seconds = 30;
   int shutdown_grace_seconds = 20;
+  std::string web_root;  // the built web app; empty: API only
 };
 
 using Handler = std::function<api::Response(const api::Request&)>;
 
 class Server {
  public:
-  Server(ServerOptions options, Handler handler);
+  // `hub`, when given, serves the live channel at /api/v1/live.
+  Server(ServerOptions options, Handler handler, api::LiveHub* hub = nullptr);
   ~Server();
   // Binds the listening socket; returns the port actually bound (useful with
   // port 0). Throws std::system_error when the address cannot be bound.

@@ -123,6 +123,19 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 );
 )SQL",
+    // 2: the escalation directory (levels 1-4 of the source document).
+    R"SQL(
+CREATE TABLE escalation_contacts (
+  id {ID},
+  level INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  name TEXT NOT NULL,
+  office_phone TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL DEFAULT '',
+  mobile TEXT NOT NULL DEFAULT '',
+  created_at {I64} NOT NULL
+);
+)SQL",
 };
 
 std::string render(const char* sql, Dialect d) {

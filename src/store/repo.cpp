@@ -245,31 +245,63 @@ Id Tx::insert_event(const Event& e) {
       {e.ticket_id, name(e.kind), opt(e.actor_id), std::int64_t{e.internal ? 1 : 0}, e.body,
        e.field, e.old_value, e.new_value, e.created_at},
       [&](const Row& r) { id = r.i64(0); });
+  m_new_events.push_back({e.ticket_id, id});
   return id;
 }
 
+namespace {
+constexpr const char* kEventCols =
+    "id, ticket_id, kind, actor_id, internal, body, field, old_value, new_value, created_at";
+
+Event event_from(const Row& r) {
+  Event e;
+  e.id = r.i64(0);
+  e.ticket_id = r.i64(1);
+  e.kind = enum_col<EventKind>(r, 2);
+  e.actor_id = opt_i64(r, 3);
+  e.internal = r.i64(4) != 0;
+  e.body = r.text(5);
+  e.field = r.text(6);
+  e.old_value = r.text(7);
+  e.new_value = r.text(8);
+  e.created_at = r.i64(9);
+  return e;
+}
+}  // namespace
+
 std::vector<Event> Tx::list_events(Id ticket_id, bool include_internal) {
   std::vector<Event> out;
-  std::string sql =
-      "SELECT id, ticket_id, kind, actor_id, internal, body, field, old_value, new_value, "
-      "created_at FROM events WHERE ticket_id = $1";
+  std::string sql = std::string("SELECT ") + kEventCols + " FROM events WHERE ticket_id = $1";
   if (!include_internal) sql += " AND internal = 0";
   sql += " ORDER BY id";
-  m_c.query(sql, {ticket_id}, [&](const Row& r) {
-    Event e;
-    e.id = r.i64(0);
-    e.ticket_id = r.i64(1);
-    e.kind = enum_col<EventKind>(r, 2);
-    e.actor_id = opt_i64(r, 3);
-    e.internal = r.i64(4) != 0;
-    e.body = r.text(5);
-    e.field = r.text(6);
-    e.old_value = r.text(7);
-    e.new_value = r.text(8);
-    e.created_at = r.i64(9);
-    out.push_back(std::move(e));
-  });
+  m_c.query(sql, {ticket_id}, [&](const Row& r) { out.push_back(event_from(r)); });
   return out;
+}
+
+std::optional<Event> Tx::find_event(Id event_id) {
+  std::optional<Event> out;
+  m_c.query(std::string("SELECT ") + kEventCols + " FROM events WHERE id = $1", {event_id},
+            [&](const Row& r) { out = event_from(r); });
+  return out;
+}
+
+QueueCounts Tx::queue_counts(Id agent_id) {
+  QueueCounts c;
+  const std::string open = std::string(" WHERE ") + kOpenStatusSql;
+  m_c.query("SELECT support_level, COUNT(*), SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN assignee_id = $1 THEN 1 ELSE 0 END) FROM tickets" + open +
+                " GROUP BY support_level",
+            {agent_id}, [&](const Row& r) {
+              const auto level = r.i64(0);
+              if (level >= 1 && level <= 3) c.level[level - 1] = r.i64(1);
+              c.open += r.i64(1);
+              c.unassigned += r.i64(2);
+              c.mine += r.i64(3);
+            });
+  m_c.query("SELECT COUNT(*) FROM tickets" + open +
+                " AND group_id IN (SELECT group_id FROM group_members WHERE user_id = $1)",
+            {agent_id}, [&](const Row& r) { c.my_groups = r.i64(0); });
+  return c;
 }
 
 Id Tx::insert_user(const User& u, const std::optional<std::string>& password_hash) {
@@ -423,6 +455,58 @@ void Tx::set_group_members(Id group_id, const std::vector<Id>& user_ids) {
   m_c.exec("DELETE FROM group_members WHERE group_id = $1", {group_id});
   for (Id u : user_ids)
     m_c.exec("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2)", {group_id, u});
+}
+
+std::vector<Id> Tx::groups_of(Id user_id) {
+  std::vector<Id> out;
+  m_c.query("SELECT group_id FROM group_members WHERE user_id = $1 ORDER BY group_id", {user_id},
+            [&](const Row& r) { out.push_back(r.i64(0)); });
+  return out;
+}
+
+namespace {
+constexpr const char* kContactCols =
+    "id, level, role, name, office_phone, email, mobile, created_at";
+EscalationContact contact_from(const Row& r) {
+  return EscalationContact{r.i64(0), static_cast<int>(r.i64(1)), r.text(2), r.text(3),
+                           r.text(4),  r.text(5),                  r.text(6), r.i64(7)};
+}
+}  // namespace
+
+Id Tx::insert_escalation_contact(const EscalationContact& c) {
+  Id id = 0;
+  m_c.query(
+      "INSERT INTO escalation_contacts (level, role, name, office_phone, email, mobile, "
+      "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+      {std::int64_t{c.level}, c.role, c.name, c.office_phone, c.email, c.mobile, c.created_at},
+      [&](const Row& r) { id = r.i64(0); });
+  return id;
+}
+
+std::optional<EscalationContact> Tx::find_escalation_contact(Id id) {
+  std::optional<EscalationContact> out;
+  m_c.query(std::string("SELECT ") + kContactCols + " FROM escalation_contacts WHERE id = $1",
+            {id}, [&](const Row& r) { out = contact_from(r); });
+  return out;
+}
+
+void Tx::update_escalation_contact(const EscalationContact& c) {
+  m_c.exec(
+      "UPDATE escalation_contacts SET level = $2, role = $3, name = $4, office_phone = $5, "
+      "email = $6, mobile = $7 WHERE id = $1",
+      {c.id, std::int64_t{c.level}, c.role, c.name, c.office_phone, c.email, c.mobile});
+}
+
+void Tx::delete_escalation_contact(Id id) {
+  m_c.exec("DELETE FROM escalation_contacts WHERE id = $1", {id});
+}
+
+std::vector<EscalationContact> Tx::list_escalation_contacts() {
+  std::vector<EscalationContact> out;
+  m_c.query(std::string("SELECT ") + kContactCols +
+                " FROM escalation_contacts ORDER BY level, name, id",
+            {}, [&](const Row& r) { out.push_back(contact_from(r)); });
+  return out;
 }
 
 Id Tx::insert_category(const Category& c) {

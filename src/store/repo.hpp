@@ -62,6 +62,25 @@ struct UserQuery {
   int limit = 50;
 };
 
+// A ticket event written by a transaction, announced once it commits.
+struct EventRef {
+  Id ticket_id = 0;
+  Id event_id = 0;
+};
+
+struct EscalationContact {
+  Id id = 0;
+  int level = 1;  // escalation directory level 1..4
+  std::string role, name, office_phone, email, mobile;
+  Millis created_at = 0;
+};
+
+// Open tickets per queue, as seen by one agent.
+struct QueueCounts {
+  std::int64_t mine = 0, my_groups = 0, unassigned = 0, open = 0;
+  std::int64_t level[3] = {0, 0, 0};
+};
+
 struct SessionRecord {
   Id user_id = 0;
   std::string csrf_token;
@@ -78,6 +97,8 @@ class Tx {
  public:
   explicit Tx(Conn& c) : m_c(c) {}
   Conn& conn() { return m_c; }
+  // Events inserted through this Tx, in order.
+  const std::vector<EventRef>& new_events() const { return m_new_events; }
 
   // Tickets and their timelines.
   Id insert_ticket(const Ticket& t);
@@ -87,6 +108,8 @@ class Tx {
   std::int64_t count_tickets();
   Id insert_event(const Event& e);
   std::vector<Event> list_events(Id ticket_id, bool include_internal);
+  std::optional<Event> find_event(Id event_id);
+  QueueCounts queue_counts(Id agent_id);
 
   // People.
   Id insert_user(const User& u, const std::optional<std::string>& password_hash);
@@ -108,6 +131,13 @@ class Tx {
   std::vector<Group> list_groups();
   std::vector<Id> group_members(Id group_id);
   void set_group_members(Id group_id, const std::vector<Id>& user_ids);
+  std::vector<Id> groups_of(Id user_id);
+
+  Id insert_escalation_contact(const EscalationContact& c);
+  std::optional<EscalationContact> find_escalation_contact(Id id);
+  void update_escalation_contact(const EscalationContact& c);
+  void delete_escalation_contact(Id id);
+  std::vector<EscalationContact> list_escalation_contacts();
 
   Id insert_category(const Category& c);
   std::optional<Category> find_category(Id id);
@@ -129,6 +159,7 @@ class Tx {
 
  private:
   Conn& m_c;
+  std::vector<EventRef> m_new_events;
 };
 
 }  // namespace sd::store

@@ -4,6 +4,11 @@
 #include "store/pg_conn.hpp"
 #include "store/sqlite_conn.hpp"
 
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -28,14 +33,51 @@ Error db_error_to_error(const DbError& e) {
 
 namespace {
 
-// Runs body on conn, converting driver exceptions to errors.
-Status guarded(const std::function<Status(Tx&)>& body, Conn& conn) {
+// Runs body on conn, converting driver exceptions to errors; on success
+// appends the events the body wrote to `events`.
+Status guarded(const std::function<Status(Tx&)>& body, Conn& conn,
+               std::vector<EventRef>* events = nullptr) {
   try {
     Tx tx(conn);
-    return body(tx);
+    Status st = body(tx);
+    if (st && events)
+      events->insert(events->end(), tx.new_events().begin(), tx.new_events().end());
+    return st;
   } catch (const DbError& e) {
     return db_error_to_error(e);
   }
+}
+
+constexpr const char* kNotifyChannel = "sd_events";
+
+// "t:e,t:e" <-> events, the payloads of NOTIFY; each stays under
+// PostgreSQL's 8000-byte limit, so a large transaction sends several.
+std::vector<std::string> encode_refs(const std::vector<EventRef>& refs) {
+  std::vector<std::string> out(1);
+  for (const auto& r : refs) {
+    std::string item = std::to_string(r.ticket_id) + ':' + std::to_string(r.event_id);
+    if (out.back().size() + item.size() + 1 > 7900) out.emplace_back();
+    if (!out.back().empty()) out.back() += ',';
+    out.back() += item;
+  }
+  return out;
+}
+std::vector<EventRef> decode_refs(std::string_view s) {
+  std::vector<EventRef> out;
+  while (!s.empty()) {
+    auto comma = s.find(',');
+    auto item = s.substr(0, comma);
+    auto colon = item.find(':');
+    EventRef r;
+    if (colon != std::string_view::npos &&
+        std::from_chars(item.data(), item.data() + colon, r.ticket_id).ec == std::errc{} &&
+        std::from_chars(item.data() + colon + 1, item.data() + item.size(), r.event_id).ec ==
+            std::errc{})
+      out.push_back(r);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
 }
 
 // A bounded pool of connections opened on demand.
@@ -82,8 +124,11 @@ class Pool {
   int m_total = 0;
 };
 
-// Runs body in BEGIN/COMMIT on a pooled connection.
-Status pooled_tx(Pool& pool, const std::function<Status(Tx&)>& body, const char* begin) {
+// Runs body in BEGIN/COMMIT on a pooled connection. With `notify`, the
+// events the body wrote are announced by NOTIFY, which PostgreSQL delivers
+// to every listening node when (and only if) the transaction commits.
+Status pooled_tx(Pool& pool, const std::function<Status(Tx&)>& body, const char* begin,
+                 bool notify = false) {
   std::unique_ptr<Conn> c;
   try {
     c = pool.acquire();
@@ -93,7 +138,11 @@ Status pooled_tx(Pool& pool, const std::function<Status(Tx&)>& body, const char*
   Status st;
   try {
     c->exec(begin);
-    st = guarded(body, *c);
+    std::vector<EventRef> events;
+    st = guarded(body, *c, &events);
+    if (st && notify && !events.empty())
+      for (auto& payload : encode_refs(events))
+        c->exec("SELECT pg_notify('sd_events', $1)", {std::move(payload)});
     c->exec(st ? "COMMIT" : "ROLLBACK");
   } catch (const DbError& e) {
     try {
@@ -135,6 +184,11 @@ class SqliteStore final : public Store {
       tx.conn().exec("SELECT 1");
       return {};
     }, Mode::read);
+  }
+
+  void set_event_listener(EventListener listener) override {
+    std::lock_guard lock(m_listener_mu);
+    m_listener = std::move(listener);
   }
 
  protected:
@@ -189,17 +243,18 @@ class SqliteStore final : public Store {
   void commit_batch(const std::vector<Job*>& batch) {
     Conn& c = *m_writer_conn;
     std::vector<Status> results(batch.size());
+    std::vector<EventRef> events;
     try {
       c.exec("BEGIN IMMEDIATE");
       if (batch.size() == 1) {
         // Alone in its transaction, a job needs no savepoint: statements
         // inside one pay for a statement journal.
-        results[0] = guarded(*batch[0]->body, c);
+        results[0] = guarded(*batch[0]->body, c, &events);
         c.exec(results[0] ? "COMMIT" : "ROLLBACK");
       } else {
         for (std::size_t i = 0; i < batch.size(); ++i) {
           c.exec("SAVEPOINT job");
-          results[i] = guarded(*batch[i]->body, c);
+          results[i] = guarded(*batch[i]->body, c, &events);
           if (!results[i]) c.exec("ROLLBACK TO job");
           c.exec("RELEASE job");
         }
@@ -212,8 +267,13 @@ class SqliteStore final : public Store {
       }
       for (auto& r : results)
         if (r) r = db_error_to_error(e);
+      events.clear();
     }
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(results[i]);
+    if (!events.empty()) {
+      std::lock_guard lock(m_listener_mu);
+      if (m_listener) m_listener(events);
+    }
   }
 
   std::string m_path;
@@ -224,6 +284,8 @@ class SqliteStore final : public Store {
   std::condition_variable m_cv;
   std::deque<Job*> m_queue;
   bool m_stopping = false;
+  std::mutex m_listener_mu;
+  EventListener m_listener;
   std::thread m_writer;  // last: starts after everything it uses
 };
 
@@ -246,6 +308,11 @@ class PgStore final : public Store {
     }
   }
 
+  ~PgStore() override {
+    m_stop = true;
+    if (m_listen_thread.joinable()) m_listen_thread.join();
+  }
+
   Status ping() override {
     return run_tx([](Tx& tx) -> Status {
       tx.conn().exec("SELECT 1");
@@ -253,16 +320,50 @@ class PgStore final : public Store {
     }, Mode::read);
   }
 
+  void set_event_listener(EventListener listener) override {
+    std::lock_guard lock(m_listener_mu);
+    m_listener = std::move(listener);
+    if (!m_listen_thread.joinable()) m_listen_thread = std::thread([this] { listen_loop(); });
+  }
+
  protected:
   Status run_tx(const std::function<Status(Tx&)>& body, Mode mode) override {
-    return pooled_tx(m_pool, body,
-                     mode == Mode::read ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-                                        : "BEGIN");
+    if (mode == Mode::read)
+      return pooled_tx(m_pool, body, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    return pooled_tx(m_pool, body, "BEGIN", true);
   }
 
  private:
+  // Holds a LISTEN connection, reconnecting when it drops, until stopped.
+  void listen_loop() {
+    while (!m_stop) {
+      PGconn* c = PQconnectdb(m_url.c_str());
+      if (PQstatus(c) == CONNECTION_OK) {
+        PGresult* r = PQexec(c, (std::string("LISTEN ") + kNotifyChannel).c_str());
+        PQclear(r);
+        while (!m_stop && PQstatus(c) == CONNECTION_OK) {
+          pollfd fd{PQsocket(c), POLLIN, 0};
+          if (poll(&fd, 1, 200) > 0 && !PQconsumeInput(c)) break;
+          while (PGnotify* n = PQnotifies(c)) {
+            auto refs = decode_refs(n->extra);
+            PQfreemem(n);
+            std::lock_guard lock(m_listener_mu);
+            if (!refs.empty() && m_listener) m_listener(refs);
+          }
+        }
+      }
+      PQfinish(c);
+      for (int i = 0; i < 10 && !m_stop; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
   std::string m_url;
   Pool m_pool;
+  std::mutex m_listener_mu;
+  EventListener m_listener;
+  std::atomic<bool> m_stop{false};
+  std::thread m_listen_thread;
 };
 
 }  // namespace

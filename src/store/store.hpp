@@ -34,6 +34,13 @@ class Store {
   // Whether the database answers.
   virtual Status ping() = 0;
 
+  // Called with the events of each committed transaction: on SQLite by the
+  // writer right after commit; on PostgreSQL by a LISTEN thread, for commits
+  // of every node sharing the database. The listener must not block: it
+  // runs on the store's own thread. Setting an empty one stops the calls.
+  using EventListener = std::function<void(const std::vector<EventRef>&)>;
+  virtual void set_event_listener(EventListener listener) = 0;
+
   template <class F>
   auto write(F&& f) -> std::invoke_result_t<F, Tx&> {
     return run<std::invoke_result_t<F, Tx&>>(std::forward<F>(f), Mode::write);

@@ -101,6 +101,12 @@ class SecurityTests(DeskTestCase):
     def user_id(self, role):
         return self.users.get(role, self.users["requester"])["id"]
 
+    def fresh_contact(self):
+        r = self.admin.post(f"{API}/escalation-contacts",
+                            json={"level": 1, "role": "Operador", "name": unique("Contacto ")})
+        self.assertEqual(r.status, 201, r)
+        return r.json()["id"]
+
     def login_body(self, role):
         if role in ROLES:
             return {"email": self.users[role]["email"], "password": self.clients[role].password}
@@ -201,6 +207,15 @@ class SecurityTests(DeskTestCase):
             Route("PUT", "/settings/priority-matrix", admin_only(200),
                   body=lambda role: {"matrix": DEFAULT_MATRIX}),
             Route("POST", "/tokens", everyone(201), body=lambda role: {"name": unique("tok ")}),
+            Route("GET", "/tickets/counts", staff_only(200)),
+            Route("GET", "/escalation-contacts", staff_only(200)),
+            Route("POST", "/escalation-contacts", admin_only(201),
+                  body=lambda role: {"level": 2, "role": "Jefe de mesa", "name": unique("Contacto ")}),
+            Route("PATCH", "/escalation-contacts/{id}", admin_only(200),
+                  path_id=lambda role: t.fresh_contact(), body=lambda role: {"level": 3}),
+            Route("DELETE", "/escalation-contacts/{id}", admin_only(204),
+                  path_id=lambda role: t.fresh_contact()),
+            Route("GET", "/live", everyone(426), name="without a WebSocket upgrade"),
             Route("GET", "/healthz", public(200)),
             Route("GET", "/readyz", public(200)),
             Route("GET", "/openapi.json", public(200)),

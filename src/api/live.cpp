@@ -1,0 +1,158 @@
+#include "api/live.hpp"
+
+#include "api/json_io.hpp"
+#include "domain/permissions.hpp"
+
+#include <boost/json.hpp>
+
+namespace sd::api {
+
+namespace json = boost::json;
+
+LiveHub::LiveHub(Services& s) : m_s(s), m_thread([this] { run(); }) {}
+
+LiveHub::~LiveHub() {
+  {
+    std::lock_guard lock(m_mu);
+    m_stopping = true;
+  }
+  m_cv.notify_one();
+  m_thread.join();
+}
+
+Result<std::pair<Caller, std::string>> LiveHub::admit(const Request& req) {
+  // A page of another site must not open a channel with this user's cookie.
+  auto origin = req.header("origin");
+  auto host = req.header("host");
+  if (!origin.empty()) {
+    auto scheme_end = origin.find("://");
+    auto origin_host = scheme_end == std::string_view::npos ? origin : origin.substr(scheme_end + 3);
+    if (origin_host != host)
+      return make_error(ErrorCode::forbidden, "the live channel only accepts its own origin");
+  }
+  auto caller = authenticate(m_s, req);
+  if (!caller) return caller.error();
+  auto user = m_s.store.read([&](store::Tx& tx) -> Result<User> {
+    auto u = tx.find_user(caller->actor.id);
+    if (!u) return make_error(ErrorCode::unauthorized, "the user no longer exists");
+    return *u;
+  });
+  if (!user) return user.error();
+  return std::make_pair(*caller, user->name);
+}
+
+void LiveHub::attach(const std::shared_ptr<LiveClient>& client) {
+  std::lock_guard lock(m_mu);
+  m_clients.insert(client);
+}
+
+void LiveHub::detach(LiveClient* client) {
+  std::lock_guard lock(m_mu);
+  for (auto it = m_clients.begin(); it != m_clients.end(); ++it)
+    if (it->get() == client) {
+      m_clients.erase(it);
+      break;
+    }
+  std::vector<Id> changed;
+  for (auto& [ticket, viewers] : m_presence)
+    if (viewers.erase(client)) changed.push_back(ticket);
+  for (Id t : changed) broadcast_presence(t);
+}
+
+void LiveHub::on_message(LiveClient& client, std::string_view text) {
+  if (!is_staff(client.caller.actor.role)) return;  // presence is for staff
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return;
+  const auto& o = v.as_object();
+  auto type = o.if_contains("type");
+  auto ticket = o.if_contains("ticket_id");
+  if (!type || !type->is_string() || !ticket || !ticket->is_int64()) return;
+  const Id ticket_id = ticket->as_int64();
+  std::lock_guard lock(m_mu);
+  if (type->as_string() == "watch") {
+    std::string state = "viewing";
+    if (auto s = o.if_contains("state"); s && s->is_string() && s->as_string() == "replying")
+      state = "replying";
+    auto& viewers = m_presence[ticket_id];
+    auto it = viewers.find(&client);
+    if (it != viewers.end() && it->second == state) return;
+    viewers[&client] = state;
+  } else if (type->as_string() == "unwatch") {
+    auto it = m_presence.find(ticket_id);
+    if (it == m_presence.end() || !it->second.erase(&client)) return;
+  } else {
+    return;
+  }
+  broadcast_presence(ticket_id);
+}
+
+void LiveHub::broadcast_presence(Id ticket_id) {
+  auto it = m_presence.find(ticket_id);
+  json::array viewers;
+  if (it != m_presence.end())
+    for (const auto& [c, state] : it->second)
+      viewers.push_back({{"user_id", c->caller.actor.id}, {"name", c->name}, {"state", state}});
+  const std::string msg = json::serialize(json::object{
+      {"type", "presence"}, {"ticket_id", ticket_id}, {"viewers", std::move(viewers)}});
+  if (it != m_presence.end()) {
+    for (const auto& [c, state] : it->second) c->send(msg);
+    if (it->second.empty()) m_presence.erase(it);
+  }
+}
+
+void LiveHub::publish(const std::vector<store::EventRef>& events) {
+  {
+    std::lock_guard lock(m_mu);
+    // A hub that falls far behind drops the oldest news rather than memory.
+    for (const auto& e : events) m_queue.push_back(e);
+    while (m_queue.size() > 100'000) m_queue.pop_front();
+  }
+  m_cv.notify_one();
+}
+
+void LiveHub::run() {
+  for (;;) {
+    store::EventRef ref;
+    {
+      std::unique_lock lock(m_mu);
+      m_cv.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
+      if (m_stopping) return;
+      ref = m_queue.front();
+      m_queue.pop_front();
+    }
+    fan_out(ref);
+  }
+}
+
+void LiveHub::fan_out(const store::EventRef& ref) {
+  {
+    std::lock_guard lock(m_mu);
+    if (m_clients.empty()) return;
+  }
+  auto loaded = m_s.store.read([&](store::Tx& tx) -> Result<std::pair<Ticket, Event>> {
+    auto t = tx.find_ticket(ref.ticket_id);
+    auto e = tx.find_event(ref.event_id);
+    if (!t || !e) return make_error(ErrorCode::not_found, "gone");
+    return std::make_pair(*t, *e);
+  });
+  if (!loaded) return;
+  const auto& [ticket, event] = *loaded;
+  const std::string staff_msg = json::serialize(json::object{
+      {"type", "event"}, {"ticket", to_json(ticket, Audience::staff)}, {"event", to_json(event)}});
+  const std::string requester_msg =
+      event.internal ? std::string()
+                     : json::serialize(json::object{{"type", "event"},
+                                                    {"ticket", to_json(ticket, Audience::requester)},
+                                                    {"event", to_json(event)}});
+  std::lock_guard lock(m_mu);
+  for (const auto& c : m_clients) {
+    const Actor& a = c->caller.actor;
+    if (is_staff(a.role))
+      c->send(staff_msg);
+    else if (!requester_msg.empty() && can_see_ticket(a, ticket))
+      c->send(requester_msg);
+  }
+}
+
+}  // namespace sd::api
