@@ -7,7 +7,7 @@ BIN := $(BUILD)/src/servicedesk
 DB ?= var/servicedesk.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all bootstrap configure build run test bench clean
+.PHONY: all bootstrap configure build web run test bench clean
 
 all: build
 
@@ -17,8 +17,17 @@ bootstrap:
 configure: bootstrap
 	@[ -f $(BUILD)/build.ninja ] || cmake --preset $(PRESET) -DSD_WERROR=ON >/dev/null
 
-build: configure
+build: configure web
 	@cmake --build $(BUILD)
+
+# The web app, rebuilt when its sources change.
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/package-lock.json \
+	web/vite.config.ts web/svelte.config.js web/tsconfig.json
+
+web: web/dist/index.html
+
+web/dist/index.html: $(WEB_SOURCES)
+	@cd web && npm run --silent build >/dev/null
 
 run: build
 	@mkdir -p $(dir $(DB))

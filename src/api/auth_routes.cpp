@@ -97,6 +97,7 @@ Result<Response> logout(Ctx& ctx) {
       return true;
     });
     if (!done) return done.error();
+    ctx.s.auth_cache.erase(ctx.caller->session_hash);
   }
   Response r = no_content();
   r.headers.emplace_back("Set-Cookie", session_cookie(ctx.s, "", 0));

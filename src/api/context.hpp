@@ -9,13 +9,41 @@
 #include "domain/permissions.hpp"
 #include "store/store.hpp"
 
+#include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace sd::api {
+
+// Recently verified credentials, so that a burst of requests with one
+// session or token does not look it up each time. An entry lives a few
+// seconds; on this node, logout and changes to users drop entries at once
+// (other nodes notice within the lifetime). Thread-safe.
+class AuthCache {
+ public:
+  struct Entry {
+    Actor actor;
+    std::string csrf_token;
+    Millis valid_until = 0;
+  };
+  static constexpr Millis kLifetime = 5'000;
+  static constexpr std::size_t kMaxEntries = 100'000;
+
+  std::optional<Entry> find(const std::string& token_hash, Millis now);
+  void put(const std::string& token_hash, Entry e);
+  void erase(const std::string& token_hash);
+  void clear();
+
+ private:
+  std::mutex m_mu;
+  std::unordered_map<std::string, Entry> m_entries;
+};
 
 struct Services {
   store::Store& store;
   const Clock& clock;
+  AuthCache auth_cache;
   auth::RateLimiter login_by_account{5, 5 * 60 * 1000};
   auth::RateLimiter login_by_address{20, 5 * 60 * 1000};
   Millis session_lifetime = 12LL * 3600 * 1000;

@@ -202,6 +202,7 @@ Result<Response> patch_user(Ctx& ctx) {
     return u;
   });
   if (!saved) return saved.error();
+  ctx.s.auth_cache.clear();  // role, organisation or active flag may have changed
   return json_response(200, to_json(*saved));
 }
 
@@ -263,6 +264,7 @@ Result<Response> write_organisation(Ctx& ctx, bool creating) {
     return o;
   });
   if (!saved) return saved.error();
+  if (!creating) ctx.s.auth_cache.clear();  // members' view of shared tickets may change
   if (creating) return created(to_json(*saved), "/api/v1/organisations/" + std::to_string(saved->id));
   return json_response(200, to_json(*saved));
 }

@@ -124,7 +124,8 @@ class Pool {
   int m_total = 0;
 };
 
-// Runs body in BEGIN/COMMIT on a pooled connection. With `notify`, the
+// Runs body in BEGIN/COMMIT on a pooled connection (no transaction when
+// `begin` is null). With `notify`, the
 // events the body wrote are announced by NOTIFY, which PostgreSQL delivers
 // to every listening node when (and only if) the transaction commits.
 Status pooled_tx(Pool& pool, const std::function<Status(Tx&)>& body, const char* begin,
@@ -137,16 +138,20 @@ Status pooled_tx(Pool& pool, const std::function<Status(Tx&)>& body, const char*
   }
   Status st;
   try {
-    c->exec(begin);
     std::vector<EventRef> events;
-    st = guarded(body, *c, &events);
-    if (st && notify && !events.empty())
-      for (auto& payload : encode_refs(events))
-        c->exec("SELECT pg_notify('sd_events', $1)", {std::move(payload)});
-    c->exec(st ? "COMMIT" : "ROLLBACK");
+    if (!begin) {
+      st = guarded(body, *c);
+    } else {
+      c->exec(begin);
+      st = guarded(body, *c, &events);
+      if (st && notify && !events.empty())
+        for (auto& payload : encode_refs(events))
+          c->exec("SELECT pg_notify('sd_events', $1)", {std::move(payload)});
+      c->exec(st ? "COMMIT" : "ROLLBACK");
+    }
   } catch (const DbError& e) {
     try {
-      if (!c->broken()) c->exec("ROLLBACK");
+      if (begin && !c->broken()) c->exec("ROLLBACK");
     } catch (const DbError&) {
     }
     st = db_error_to_error(e);
@@ -328,8 +333,9 @@ class PgStore final : public Store {
 
  protected:
   Status run_tx(const std::function<Status(Tx&)>& body, Mode mode) override {
-    if (mode == Mode::read)
-      return pooled_tx(m_pool, body, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    // Reads run in autocommit: each is one or a few independent lookups, and
+    // a BEGIN/COMMIT pair would double their round trips.
+    if (mode == Mode::read) return pooled_tx(m_pool, body, nullptr);
     return pooled_tx(m_pool, body, "BEGIN", true);
   }
 

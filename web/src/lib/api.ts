@@ -1,0 +1,196 @@
+// The one door to the REST API: JSON in and out, the session cookie, the CSRF
+// header on every call that changes something, and the 401 -> sign-in rule.
+import type {
+  Category,
+  EscalationContact,
+  Group,
+  Organisation,
+  Page,
+  PriorityMatrix,
+  QueueCounts,
+  Ticket,
+  TicketEvent,
+  User,
+} from './types';
+
+const CSRF_KEY = 'sd.csrf';
+let csrf: string | null = sessionStorage.getItem(CSRF_KEY);
+let onUnauthorized: () => void = () => {};
+
+export function setCsrf(token: string | null): void {
+  csrf = token;
+  if (token) sessionStorage.setItem(CSRF_KEY, token);
+  else sessionStorage.removeItem(CSRF_KEY);
+}
+
+export function hasCsrf(): boolean {
+  return csrf !== null;
+}
+
+/** Called whenever the server answers 401 (session gone): the app shows sign-in. */
+export function setUnauthorizedHandler(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An answer other than 2xx, carrying the problem+json body when there is one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors: FieldError[] = [],
+    readonly retryAfter: number | null = null,
+  ) {
+    super(detail || title || `HTTP ${status}`);
+  }
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+export function queryString(q: Query): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined || v === null || v === '') continue;
+    p.set(k, String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { quiet401?: boolean } = {},
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD' && csrf) headers['X-CSRF-Token'] = csrf;
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = undefined;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+  }
+  if (!res.ok) {
+    const p = (data ?? {}) as { title?: string; detail?: string; errors?: FieldError[] };
+    const retry = Number(res.headers.get('Retry-After'));
+    const err = new ApiError(
+      res.status,
+      p.title ?? res.statusText,
+      p.detail ?? '',
+      p.errors ?? [],
+      Number.isFinite(retry) && retry > 0 ? retry : null,
+    );
+    if (res.status === 401 && !opts.quiet401) onUnauthorized();
+    throw err;
+  }
+  return data as T;
+}
+
+const get = <T>(path: string, q: Query = {}) => request<T>('GET', path + queryString(q));
+const post = <T>(path: string, body: unknown) => request<T>('POST', path, body);
+const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, body);
+const put = <T>(path: string, body: unknown) => request<T>('PUT', path, body);
+const del = (path: string) => request<void>('DELETE', path);
+
+export interface TicketQuery extends Query {
+  status?: string;
+  type?: string;
+  priority?: string;
+  support_level?: string;
+  assignee_id?: string;
+  group_id?: string;
+  requester_id?: string;
+  category_id?: string;
+  q?: string;
+  sort?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface NewTicket {
+  type: string;
+  subject: string;
+  description: string;
+  impact: string;
+  criticality: string;
+  channel?: string;
+  requester_id?: number;
+  category_id?: number;
+}
+
+export const api = {
+  login: (email: string, password: string) =>
+    request<{ user: User; csrf_token: string }>(
+      'POST',
+      '/auth/login',
+      { email, password },
+      { quiet401: true },
+    ),
+  logout: () => request<void>('POST', '/auth/logout', undefined, { quiet401: true }),
+  me: () => request<User>('GET', '/auth/me', undefined, { quiet401: true }),
+
+  tickets: (q: TicketQuery) => get<Page<Ticket>>('/tickets', q),
+  ticket: (id: number) => get<Ticket>(`/tickets/${id}`),
+  counts: () => get<QueueCounts>('/tickets/counts'),
+  createTicket: (t: NewTicket) => post<Ticket>('/tickets', t),
+  updateTicket: (id: number, fields: Record<string, unknown>) =>
+    patch<Ticket>(`/tickets/${id}`, fields),
+  transition: (id: number, to: string) => post<Ticket>(`/tickets/${id}/transitions`, { to }),
+  comment: (id: number, body: string, internal: boolean) =>
+    post<TicketEvent>(`/tickets/${id}/comments`, { body, internal }),
+  escalate: (id: number, to_level: number, reason: string) =>
+    post<TicketEvent>(`/tickets/${id}/escalations`, { to_level, reason }),
+  events: (id: number) => get<{ items: TicketEvent[] }>(`/tickets/${id}/events`),
+
+  users: (q: Query) => get<Page<User>>('/users', q),
+  user: (id: number) => get<User>(`/users/${id}`),
+  createUser: (u: Record<string, unknown>) => post<User>('/users', u),
+  updateUser: (id: number, u: Record<string, unknown>) => patch<User>(`/users/${id}`, u),
+
+  organisations: () => get<{ items: Organisation[] }>('/organisations'),
+  createOrganisation: (o: Record<string, unknown>) => post<Organisation>('/organisations', o),
+  updateOrganisation: (id: number, o: Record<string, unknown>) =>
+    patch<Organisation>(`/organisations/${id}`, o),
+
+  groups: () => get<{ items: Group[] }>('/groups'),
+  createGroup: (g: Record<string, unknown>) => post<Group>('/groups', g),
+  updateGroup: (id: number, g: Record<string, unknown>) => patch<Group>(`/groups/${id}`, g),
+
+  categories: () => get<{ items: Category[] }>('/categories'),
+  createCategory: (c: Record<string, unknown>) => post<Category>('/categories', c),
+  updateCategory: (id: number, c: Record<string, unknown>) =>
+    patch<Category>(`/categories/${id}`, c),
+
+  priorityMatrix: () => get<{ matrix: PriorityMatrix }>('/settings/priority-matrix'),
+  savePriorityMatrix: (matrix: PriorityMatrix) =>
+    put<{ matrix: PriorityMatrix }>('/settings/priority-matrix', { matrix }),
+
+  escalationContacts: () => get<{ items: EscalationContact[] }>('/escalation-contacts'),
+  createEscalationContact: (c: Record<string, unknown>) =>
+    post<EscalationContact>('/escalation-contacts', c),
+  updateEscalationContact: (id: number, c: Record<string, unknown>) =>
+    patch<EscalationContact>(`/escalation-contacts/${id}`, c),
+  deleteEscalationContact: (id: number) => del(`/escalation-contacts/${id}`),
+};

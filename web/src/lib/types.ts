@@ -1,0 +1,160 @@
+// Shapes of the REST API v1 (docs/api.md). Kept by hand: the contract is small.
+
+export const TICKET_TYPES = [
+  'incident',
+  'complaint',
+  'information_request',
+  'change_request',
+  'observation',
+] as const;
+export type TicketType = (typeof TICKET_TYPES)[number];
+
+export const CHANNELS = ['web', 'email', 'phone', 'api', 'on_site'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const IMPACTS = ['not_critical', 'critical', 'loss_of_functionality'] as const;
+export type Impact = (typeof IMPACTS)[number];
+
+export const CRITICALITIES = ['low', 'medium', 'high'] as const;
+export type Criticality = (typeof CRITICALITIES)[number];
+
+export const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const STATUSES = [
+  'new',
+  'assigned',
+  'in_progress',
+  'pending',
+  'resolved',
+  'closed',
+  'cancelled',
+] as const;
+export type Status = (typeof STATUSES)[number];
+export const OPEN_STATUSES: readonly Status[] = ['new', 'assigned', 'in_progress', 'pending'];
+
+export const ROLES = ['requester', 'agent', 'supervisor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const LANGUAGES = ['es-MX', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export interface Ticket {
+  id: number;
+  number: string;
+  type: TicketType;
+  channel: Channel;
+  impact: Impact;
+  criticality: Criticality;
+  priority: Priority;
+  support_level?: number;
+  status: Status;
+  requester_id: number;
+  organisation_id: number | null;
+  assignee_id?: number | null;
+  group_id?: number | null;
+  category_id: number | null;
+  subject: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+  resolved_at: string | null;
+  closed_at: string | null;
+  allowed_transitions: Status[];
+}
+
+export type EventKind =
+  | 'created'
+  | 'reply'
+  | 'note'
+  | 'field_change'
+  | 'status_change'
+  | 'assignment'
+  | 'escalation';
+
+export interface TicketEvent {
+  id: number;
+  ticket_id: number;
+  kind: EventKind;
+  actor_id: number | null;
+  internal: boolean;
+  body: string;
+  field: string;
+  old_value: string | null;
+  new_value: string | null;
+  created_at: string;
+}
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  phone: string;
+  role: Role;
+  organisation_id: number | null;
+  language: Language;
+  timezone: string;
+  active: boolean;
+  created_at: string;
+  group_ids?: number[];
+}
+
+export interface Organisation {
+  id: number;
+  name: string;
+  shared_tickets: boolean;
+  created_at: string;
+}
+
+export interface Group {
+  id: number;
+  name: string;
+  support_level: number;
+  member_ids: number[];
+  created_at: string;
+}
+
+export interface Category {
+  id: number;
+  name: string;
+  parent_id: number | null;
+  created_at: string;
+}
+
+export type PriorityMatrix = Record<Impact, Record<Criticality, Priority>>;
+
+export interface EscalationContact {
+  id: number;
+  level: number;
+  role: string;
+  name: string;
+  office_phone: string;
+  email: string;
+  mobile: string;
+  created_at: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface QueueCounts {
+  mine: number;
+  my_groups: number;
+  unassigned: number;
+  open: number;
+  level_1: number;
+  level_2: number;
+  level_3: number;
+}
+
+export interface Viewer {
+  user_id: number;
+  name: string;
+  state: 'viewing' | 'replying';
+}
+
+export type LiveMessage =
+  | { type: 'event'; ticket: Ticket; event: TicketEvent }
+  | { type: 'presence'; ticket_id: number; viewers: Viewer[] };
