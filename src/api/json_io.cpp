@@ -173,6 +173,7 @@ json::object to_json(const Event& e) {
           {"ticket_id", e.ticket_id},
           {"kind", to_string(e.kind)},
           {"actor_id", opt_json(e.actor_id)},
+          {"actor_name", e.actor_name},
           {"internal", e.internal},
           {"body", e.body},
           {"field", e.field},

@@ -53,10 +53,17 @@ Result<store::RefFilter> parse_ref_filter(const Ctx& ctx, std::string_view name)
     f.mode = store::RefFilter::Mode::none;
     return f;
   }
-  std::int64_t n = 0;
-  if (!to_i64(*v, n) || n <= 0) return bad_param(name, "must be a positive id or none");
   f.mode = store::RefFilter::Mode::equals;
-  f.id = n;
+  std::string_view rest = *v;
+  while (true) {
+    auto comma = rest.find(',');
+    std::int64_t n = 0;
+    if (!to_i64(rest.substr(0, comma), n) || n <= 0 || f.ids.size() >= 100)
+      return bad_param(name, "must be none or a comma list of positive ids");
+    f.ids.push_back(n);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
   return f;
 }
 

@@ -64,6 +64,12 @@ Status check_staff_assignee(Tx& tx, Id user_id) {
   return {};
 }
 
+// The event as stored, with what the store adds (its actor's name).
+Event stored_event(Tx& tx, const Event& e) {
+  auto stored = tx.find_event(e.id);
+  return stored ? *stored : e;
+}
+
 Result<Response> created(const json::object& body, std::string location) {
   Response r = json_response(201, body);
   r.headers.emplace_back("Location", std::move(location));
@@ -358,7 +364,7 @@ Result<Response> comment_ticket(Ctx& ctx) {
     }
     t->updated_at = now;
     tx.update_ticket(*t);
-    return e;
+    return stored_event(tx, e);
   });
   if (!saved) return saved.error();
   return created(to_json(*saved), "/api/v1/tickets/" + std::to_string(ctx.id) + "/events");
@@ -405,7 +411,7 @@ Result<Response> escalate_ticket(Ctx& ctx) {
     }
     t->updated_at = now;
     tx.update_ticket(*t);
-    return e;
+    return stored_event(tx, e);
   });
   if (!saved) return saved.error();
   return created(to_json(*saved), "/api/v1/tickets/" + std::to_string(ctx.id) + "/events");

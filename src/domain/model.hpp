@@ -87,6 +87,7 @@ struct Event {
   std::string old_value;
   std::string new_value;
   Millis created_at = 0;
+  std::string actor_name;  // for display; not stored with the event
 };
 
 }  // namespace sd

@@ -187,7 +187,10 @@ Page<Ticket> Tx::list_tickets(const TicketQuery& q) {
         b.in_list(q.support_levels, [](int v) { return Value{std::int64_t{v}}; }));
   auto ref = [&](const char* col, const RefFilter& f) {
     if (f.mode == RefFilter::Mode::none) add(std::string(col) + " IS NULL");
-    if (f.mode == RefFilter::Mode::equals) add(std::string(col) + " = " + b.next(f.id));
+    if (f.mode == RefFilter::Mode::equals && f.ids.size() == 1)
+      add(std::string(col) + " = " + b.next(f.ids[0]));
+    else if (f.mode == RefFilter::Mode::equals)
+      add(std::string(col) + " IN " + b.in_list(f.ids, [](Id v) { return Value{v}; }));
   };
   ref("assignee_id", q.assignee);
   ref("group_id", q.group);
@@ -250,8 +253,11 @@ Id Tx::insert_event(const Event& e) {
 }
 
 namespace {
-constexpr const char* kEventCols =
-    "id, ticket_id, kind, actor_id, internal, body, field, old_value, new_value, created_at";
+// Events with the display name of their actor.
+constexpr const char* kEventSelect =
+    "SELECT e.id, e.ticket_id, e.kind, e.actor_id, e.internal, e.body, e.field, e.old_value, "
+    "e.new_value, e.created_at, COALESCE(u.name, '') FROM events e "
+    "LEFT JOIN users u ON u.id = e.actor_id";
 
 Event event_from(const Row& r) {
   Event e;
@@ -265,22 +271,23 @@ Event event_from(const Row& r) {
   e.old_value = r.text(7);
   e.new_value = r.text(8);
   e.created_at = r.i64(9);
+  e.actor_name = r.text(10);
   return e;
 }
 }  // namespace
 
 std::vector<Event> Tx::list_events(Id ticket_id, bool include_internal) {
   std::vector<Event> out;
-  std::string sql = std::string("SELECT ") + kEventCols + " FROM events WHERE ticket_id = $1";
-  if (!include_internal) sql += " AND internal = 0";
-  sql += " ORDER BY id";
+  std::string sql = std::string(kEventSelect) + " WHERE e.ticket_id = $1";
+  if (!include_internal) sql += " AND e.internal = 0";
+  sql += " ORDER BY e.id";
   m_c.query(sql, {ticket_id}, [&](const Row& r) { out.push_back(event_from(r)); });
   return out;
 }
 
 std::optional<Event> Tx::find_event(Id event_id) {
   std::optional<Event> out;
-  m_c.query(std::string("SELECT ") + kEventCols + " FROM events WHERE id = $1", {event_id},
+  m_c.query(std::string(kEventSelect) + " WHERE e.id = $1", {event_id},
             [&](const Row& r) { out = event_from(r); });
   return out;
 }

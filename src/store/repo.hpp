@@ -23,10 +23,11 @@ struct Cursor {
   Id id = 0;
 };
 
-// An optional filter on a nullable reference: unset = any, none = IS NULL.
+// An optional filter on a nullable reference: unset = any, none = IS NULL,
+// equals = one of `ids`.
 struct RefFilter {
   enum class Mode { any, none, equals } mode = Mode::any;
-  Id id = 0;
+  std::vector<Id> ids;
 };
 
 struct TicketQuery {

@@ -138,3 +138,24 @@ class WebAppFilesTests(DeskTestCase):
         r = anon.get(f"{API}/no-such-thing")
         self.assertIn(r.status, (401, 404))
         self.assertIn("problem+json", r.headers.get("content-type"))
+
+
+class GroupListFilterAndActorNameTests(DeskTestCase):
+    def test_group_filter_takes_a_list_and_events_name_their_actor(self):
+        g1 = self.admin.create_group(support_level=1)
+        g2 = self.admin.create_group(support_level=2)
+        g3 = self.admin.create_group(support_level=3)
+        tickets = {}
+        for g in (g1, g2, g3):
+            t = self.admin.create_ticket(impact="not_critical", criticality="low")
+            self.admin.patch_ticket(t["id"], group_id=g["id"])
+            tickets[g["id"]] = t["id"]
+        got = {t["id"] for t in self.admin.list_all({"group_id": f"{g1['id']},{g3['id']}"})}
+        self.assertEqual(got, {tickets[g1["id"]], tickets[g3["id"]]})
+        r = self.admin.get(f"{API}/tickets?group_id=1,x")
+        self.assertProblem(r, 400)
+        me = self.admin.get(f"{API}/auth/me").json()
+        events = self.admin.events(tickets[g2["id"]])
+        self.assertTrue(events)
+        for e in events:
+            self.assertEqual(e["actor_name"], me["name"])

@@ -223,7 +223,7 @@ TEST_P(StoreConformance, FiltersAndTextSearch) {
   q.assignee.mode = RefFilter::Mode::none;
   EXPECT_EQ(count(q), 31);
   q.assignee.mode = RefFilter::Mode::equals;
-  q.assignee.id = m_user;
+  q.assignee.ids = {m_user};
   EXPECT_EQ(count(q), 0);
 }
 

@@ -77,6 +77,7 @@ export interface TicketEvent {
   ticket_id: number;
   kind: EventKind;
   actor_id: number | null;
+  actor_name: string;
   internal: boolean;
   body: string;
   field: string;

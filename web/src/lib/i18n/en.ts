@@ -223,6 +223,7 @@ export const en: Record<MessageKey, string> = {
   'queue.level3': 'Level 3',
   'queue.tabs': 'Queues',
   'queue.whichGroup': 'Group',
+  'queue.allMyGroups': 'All my groups',
   'queue.noGroups': 'You belong to no group.',
   'queue.search': 'Search subject and description',
   'queue.empty': 'No tickets match these filters.',

@@ -222,6 +222,7 @@ export const esMX = {
   'queue.level3': 'Nivel 3',
   'queue.tabs': 'Colas',
   'queue.whichGroup': 'Grupo',
+  'queue.allMyGroups': 'Todos mis grupos',
   'queue.noGroups': 'No pertenece a ningún grupo.',
   'queue.search': 'Buscar en asunto y descripción',
   'queue.empty': 'No hay tickets con estos filtros.',
