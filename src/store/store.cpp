@@ -325,10 +325,17 @@ class PgStore final : public Store {
     }, Mode::read);
   }
 
+  // Returns once the LISTEN connection is up (or after 10 s), so that a
+  // node that says it is serving already hears every commit.
   void set_event_listener(EventListener listener) override {
-    std::lock_guard lock(m_listener_mu);
-    m_listener = std::move(listener);
-    if (!m_listen_thread.joinable()) m_listen_thread = std::thread([this] { listen_loop(); });
+    {
+      std::lock_guard lock(m_listener_mu);
+      m_listener = std::move(listener);
+    }
+    if (m_listen_thread.joinable()) return;
+    m_listen_thread = std::thread([this] { listen_loop(); });
+    std::unique_lock lock(m_listener_mu);
+    m_ready_cv.wait_for(lock, std::chrono::seconds(10), [&] { return m_listening; });
   }
 
  protected:
@@ -340,21 +347,68 @@ class PgStore final : public Store {
   }
 
  private:
+  void deliver(const std::vector<EventRef>& refs) {
+    if (refs.empty()) return;
+    std::lock_guard lock(m_listener_mu);
+    for (const auto& r : refs) m_last_event = std::max(m_last_event, r.event_id);
+    if (m_listener) m_listener(refs);
+  }
+
+  // After (re)connecting: on the first connection, remember where the
+  // timeline stands; on later ones, deliver what was committed meanwhile.
+  bool catch_up(PGconn* c, bool first) {
+    std::string last = std::to_string(m_last_event);
+    const char* params[] = {last.c_str()};
+    PGresult* r = first ? PQexec(c, "SELECT 0, COALESCE(MAX(id), 0) FROM events")
+                        : PQexecParams(c,
+                                       "SELECT ticket_id, id FROM events WHERE id > $1::bigint "
+                                       "ORDER BY id LIMIT 100000",
+                                       1, nullptr, params, nullptr, nullptr, 0);
+    const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    std::vector<EventRef> refs;
+    for (int i = 0; ok && i < PQntuples(r); ++i) {
+      EventRef ref;
+      std::from_chars(PQgetvalue(r, i, 0), PQgetvalue(r, i, 0) + PQgetlength(r, i, 0),
+                      ref.ticket_id);
+      std::from_chars(PQgetvalue(r, i, 1), PQgetvalue(r, i, 1) + PQgetlength(r, i, 1),
+                      ref.event_id);
+      refs.push_back(ref);
+    }
+    PQclear(r);
+    if (first && !refs.empty()) {
+      std::lock_guard lock(m_listener_mu);
+      m_last_event = refs[0].event_id;
+    } else {
+      deliver(refs);
+    }
+    return ok;
+  }
+
   // Holds a LISTEN connection, reconnecting when it drops, until stopped.
   void listen_loop() {
+    bool first = true;
     while (!m_stop) {
       PGconn* c = PQconnectdb(m_url.c_str());
+      bool listening = false;
       if (PQstatus(c) == CONNECTION_OK) {
         PGresult* r = PQexec(c, (std::string("LISTEN ") + kNotifyChannel).c_str());
+        listening = PQresultStatus(r) == PGRES_COMMAND_OK;
         PQclear(r);
+      }
+      if (listening && catch_up(c, first)) {
+        first = false;
+        {
+          std::lock_guard lock(m_listener_mu);
+          m_listening = true;
+        }
+        m_ready_cv.notify_all();
         while (!m_stop && PQstatus(c) == CONNECTION_OK) {
           pollfd fd{PQsocket(c), POLLIN, 0};
           if (poll(&fd, 1, 200) > 0 && !PQconsumeInput(c)) break;
           while (PGnotify* n = PQnotifies(c)) {
             auto refs = decode_refs(n->extra);
             PQfreemem(n);
-            std::lock_guard lock(m_listener_mu);
-            if (!refs.empty() && m_listener) m_listener(refs);
+            deliver(refs);
           }
         }
       }
@@ -367,6 +421,9 @@ class PgStore final : public Store {
   std::string m_url;
   Pool m_pool;
   std::mutex m_listener_mu;
+  std::condition_variable m_ready_cv;
+  bool m_listening = false;
+  Id m_last_event = 0;  // the newest event delivered or seen at start
   EventListener m_listener;
   std::atomic<bool> m_stop{false};
   std::thread m_listen_thread;
