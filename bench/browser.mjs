@@ -40,9 +40,8 @@ function cli(...args) {
 
 async function startServer() {
   // --log-level is an option of the program, so it goes before the subcommand.
-  const child = spawn(BIN, ['--db', db, '--log-level', 'warn', 'serve', '--listen', '127.0.0.1:0', '--web-root', webDist], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const args = ['--db', db, '--log-level', 'warn', 'serve', '--listen', '127.0.0.1:0', '--web-root', webDist];
+  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.setEncoding('utf8');
@@ -89,26 +88,28 @@ async function coldLoad(browser, url) {
   const page = await context.newPage();
   const t0 = now();
   await page.goto('/#/queue/open');
-  await page.waitForFunction(() => document.querySelector('[data-testid=login-form] button[type=submit]')?.checkVisibility(), null, WAIT);
+  const submit = '[data-testid=login-form] button[type=submit]';
+  await page.waitForFunction((sel) => document.querySelector(sel)?.checkVisibility(), submit, WAIT);
   const form = now() - t0;
   await page.locator('input[name=email]').fill(USERS.agent);
   await page.locator('input[name=password]').fill(PASSWORD);
   const t1 = now();
-  await page.locator('[data-testid=login-form] button[type=submit]').click();
+  await page.locator(submit).click();
   await page.waitForFunction(queueShown, ROWS, WAIT);
   const t2 = now();
   await context.close();
   return { total: t2 - t0, form, signIn: t2 - t1 };
 }
 
-/** On a queue page: sort by `field`, descending (header clicks), and let it load. */
-async function sortBy(page, field, label) {
-  const th = page.locator('[data-testid=queue] thead th', { has: page.getByRole('button', { name: `Ordenar por ${label}` }) });
-  while ((await th.getAttribute('aria-sort')) !== 'descending') await th.locator('button').click();
+/** On a queue page: sort descending by the column `label` (header clicks, as an
+ * agent would), let that load, then leave for a page without a queue. */
+async function sortThenLeave(page, label) {
+  const button = page.getByRole('button', { name: `Ordenar por ${label}` });
+  const th = page.locator('[data-testid=queue] thead th', { has: button });
+  while ((await th.getAttribute('aria-sort')) !== 'descending') await button.click();
   await page.waitForFunction(queueShown, ROWS, WAIT);
   await page.evaluate(() => (location.hash = '#/bench-blank')); // a page without a queue
   await page.waitForFunction(() => !document.querySelector('[data-testid=queue]'), null, WAIT);
-  return field;
 }
 
 /** In-app navigation (as a click on the tab) to the open queue, until 50 rows show. */
@@ -122,6 +123,7 @@ async function showOpenQueue(page) {
 /** From just before the POST until `text` is rendered in `page` under `sel`. */
 async function postUntilShown(page, sel, text, url, token, body) {
   const shown = page.waitForFunction(textShown, [sel, text], WAIT);
+  shown.catch(() => {}); // awaited below; no unhandled rejection if the POST fails first
   const t0 = now();
   const res = await fetch(url, {
     method: 'POST',
@@ -139,6 +141,7 @@ async function postUntilShown(page, sel, text, url, token, body) {
 const figures = []; // [label, values in ms]
 let server;
 let browser;
+const loadAtStart = os.loadavg()[0];
 try {
   log(`loading ${TICKETS} demo tickets into ${db}`);
   let t = now();
@@ -147,6 +150,7 @@ try {
   const requesterToken = cli('token', 'create', USERS.requester, '--name', 'bench');
   const agentToken = cli('token', 'create', USERS.agent, '--name', 'bench');
   server = await startServer();
+  process.on('exit', () => server.child.kill('SIGKILL')); // only if we die before the SIGTERM below
   const api = `${server.url}/api/v1`;
   await fetch(`${server.url}/healthz`); // Node's connection pool is warm for the POSTs
   log(`serving ${server.url}`);
@@ -154,8 +158,8 @@ try {
   const shipped = (ext) => {
     const files = readdirSync(path.join(webDist, 'assets')).filter((f) => f.endsWith(ext));
     const raw = files.map((f) => readFileSync(path.join(webDist, 'assets', f)));
-    const kib = (n) => (n / 1024).toFixed(1);
-    return `${kib(raw.reduce((s, b) => s + gzipSync(b).length, 0))} KiB gzip (${kib(raw.reduce((s, b) => s + b.length, 0))} KiB raw, ${files.length} file${files.length === 1 ? '' : 's'})`;
+    const kib = (f) => (raw.reduce((sum, b) => sum + f(b).length, 0) / 1024).toFixed(1);
+    return `${kib(gzipSync)} KiB gzip (${kib((b) => b)} KiB raw, ${files.length} file(s))`;
   };
 
   browser = await launchBrowser();
@@ -167,17 +171,20 @@ try {
   const nav = { id: [], priority: [] };
   const agent = await signIn(browser, server.url, USERS.agent, '/queue/open');
   for (let i = 0; i < REPS; i++) {
-    nav[await sortBy(agent.page, 'id', 'Folio')].push(await showOpenQueue(agent.page));
-    nav[await sortBy(agent.page, 'priority', 'Prioridad')].push(await showOpenQueue(agent.page));
+    for (const [key, label] of [['id', 'Folio'], ['priority', 'Prioridad']]) {
+      await sortThenLeave(agent.page, label); // the sort is kept while the agent moves around
+      nav[key].push(await showOpenQueue(agent.page));
+    }
   }
   await agent.context.close();
-  figures.push([`"All open" queue, newest first: navigation → ${ROWS} rows shown`, nav.id]);
-  figures.push([`"All open" queue, by priority: navigation → ${ROWS} rows shown`, nav.priority]);
+  figures.push([`"All open" queue, sort=-id (default): navigation → ${ROWS} rows shown`, nav.id]);
+  figures.push([`"All open" queue, sort=-priority: navigation → ${ROWS} rows shown`, nav.priority]);
 
   log(`live: new ticket x${REPS}, public reply x${REPS}`);
   const watcher = await signIn(browser, server.url, USERS.agent, '/queue/open');
   const requester = await signIn(browser, server.url, USERS.requester, '/');
-  const liveOpen = (page) => page.waitForFunction(() => document.querySelector('[data-testid=live-state].live-open'), null, WAIT);
+  const liveOpen = (page) =>
+    page.waitForFunction(() => document.querySelector('[data-testid=live-state].live-open'), null, WAIT);
   await watcher.page.waitForFunction(queueShown, ROWS, WAIT);
   await liveOpen(watcher.page);
   const tag = Date.now().toString(36);
@@ -186,9 +193,9 @@ try {
   let ticket;
   for (let i = 0; i < REPS; i++) {
     const subject = `Bench ${tag} ticket ${i}`;
-    const r = await postUntilShown(watcher.page, '[data-testid=queue] tbody td.subject', subject, `${api}/tickets`, requesterToken, {
-      type: 'incident', subject, description: 'Medición de entrega en vivo.', impact: 'critical', criticality: 'medium',
-    });
+    const body = { type: 'incident', subject, description: 'Medición en vivo.', impact: 'critical', criticality: 'medium' };
+    const r = await postUntilShown(watcher.page, '[data-testid=queue] tbody td.subject', subject, `${api}/tickets`,
+      requesterToken, body);
     arrivals.push(r.ms);
     createAnswered.push(r.answered);
     ticket ??= r.created;
@@ -202,10 +209,9 @@ try {
   const replies = [];
   const replyAnswered = [];
   for (let i = 0; i < REPS; i++) {
-    const body = `Bench ${tag} reply ${i}`;
-    const r = await postUntilShown(requester.page, '[data-testid=timeline] .ev-reply .ev-body', body, `${api}/tickets/${ticket.id}/comments`, agentToken, {
-      body, internal: false,
-    });
+    const text = `Bench ${tag} reply ${i}`;
+    const r = await postUntilShown(requester.page, '[data-testid=timeline] .ev-reply .ev-body', text,
+      `${api}/tickets/${ticket.id}/comments`, agentToken, { body: text, internal: false });
     replies.push(r.ms);
     replyAnswered.push(r.answered);
   }
@@ -223,6 +229,7 @@ try {
     '| Setup | |',
     '|---|---|',
     `| Machine | ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()} |`,
+    `| Load average, 1 min (start → end) | ${loadAtStart.toFixed(2)} → ${os.loadavg()[0].toFixed(2)} |`,
     `| Browser | Chromium ${chromium} (headless), Node ${process.version} |`,
     `| Demo load of ${TICKETS} tickets | ${demoSeconds.toFixed(1)} s |`,
     `| JavaScript shipped | ${shipped('.js')} |`,
@@ -230,7 +237,7 @@ try {
     '',
     '| Timing | n | Median | Max |',
     '|---|--:|--:|--:|',
-    `| Cold load (fresh context): sign-in page → "All open" queue, ${ROWS} rows shown | 1 | ${ms(cold.total)} | |`,
+    `| Cold load (fresh context): sign-in page → "All open" queue, ${ROWS} rows shown (incl. filling the form) | 1 | ${ms(cold.total)} | |`,
     `| … of which: sign-in page shown | 1 | ${ms(cold.form)} | |`,
     `| … of which: "Entrar" → ${ROWS} rows shown | 1 | ${ms(cold.signIn)} | |`,
     ...figures.map(([label, xs]) => `| ${label} | ${xs.length} | ${ms(median(xs))} | ${ms(Math.max(...xs))} |`),

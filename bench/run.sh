@@ -38,13 +38,21 @@ for backend in "${backends[@]}"; do
   echo "demo load: $(echo "$(date +%s.%N) - $start" | bc) s"
   export SD_TOKEN=$("$BIN" token create agente1@demo.example.com --name bench)
   export SD_MAX_ID=$TICKETS
-  "$BIN" --log-level warn serve --listen 127.0.0.1:0 > "$work/serve.out" 2>&1 &
+  # Logging as in production (one line per request), to a file.
+  "$BIN" serve --listen 127.0.0.1:0 > "$work/serve.out" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do grep -q listening "$work/serve.out" && break; sleep 0.1; done
   url=$(grep -o 'http://[0-9.:]*' "$work/serve.out" | head -1)
+  # Throughput with many connections, then latency at the load of a few
+  # agents working at once (4 connections), where queueing does not hide it.
   for script in read queue create; do
-    echo "-- $script"
+    echo "-- $script ($CONNS connections)"
     wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "bench/$script.lua" "$url" |
+      grep -E "Requests/sec|Latency |99%|50%|Non-2xx|Socket errors"
+  done
+  for script in read queue; do
+    echo "-- $script (4 connections)"
+    wrk -t2 -c4 -d"$DURATION" --latency -s "bench/$script.lua" "$url" |
       grep -E "Requests/sec|Latency |99%|50%|Non-2xx|Socket errors"
   done
   kill "$server_pid"; wait "$server_pid" || true; server_pid=""

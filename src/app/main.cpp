@@ -32,6 +32,7 @@ struct Options {
   std::string web_root = env_or("SERVICEDESK_WEB_ROOT", "web/dist");
   std::string log_level = env_or("SERVICEDESK_LOG_LEVEL", "info");
   int workers = std::atoi(env_or("SERVICEDESK_WORKERS", "32").c_str());
+  int read_workers = std::atoi(env_or("SERVICEDESK_READ_WORKERS", "4").c_str());
   int io_threads = std::atoi(env_or("SERVICEDESK_IO_THREADS", "2").c_str());
   long demo_tickets = 300;
   bool print_logins = false;
@@ -42,7 +43,7 @@ struct Options {
 std::unique_ptr<store::Store> open(const Options& o) {
   store::StoreOptions so;
   so.url = o.db;
-  so.read_connections = std::max(2, o.workers);
+  so.read_connections = std::max(2, o.workers + o.read_workers);
   auto s = store::open_store(so);
   SystemClock clock;
   auto m = s->migrate(clock.now());
@@ -62,6 +63,7 @@ int cmd_serve(const Options& o) {
   so.host = o.listen.substr(0, colon);
   so.port = static_cast<unsigned short>(std::atoi(o.listen.c_str() + colon + 1));
   so.worker_threads = std::max(1, o.workers);
+  so.read_worker_threads = std::max(1, o.read_workers);
   so.io_threads = std::max(1, o.io_threads);
   if (!o.web_root.empty() && std::filesystem::is_directory(o.web_root))
     so.web_root = o.web_root;
@@ -195,7 +197,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--web-root", o.web_root, "Folder of the built web app [env SERVICEDESK_WEB_ROOT]")
       ->capture_default_str();
-  serve->add_option("--workers", o.workers, "Threads that run request handlers [env SERVICEDESK_WORKERS]")
+  serve->add_option("--workers", o.workers,
+                    "Threads that run writing handlers (they wait for the commit) [env SERVICEDESK_WORKERS]")
+      ->capture_default_str();
+  serve->add_option("--read-workers", o.read_workers,
+                    "Threads that run GET handlers [env SERVICEDESK_READ_WORKERS]")
       ->capture_default_str();
   serve->add_option("--io-threads", o.io_threads, "Threads that run network I/O [env SERVICEDESK_IO_THREADS]")
       ->capture_default_str();

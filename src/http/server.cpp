@@ -132,6 +132,7 @@ struct Server::Impl {
   api::LiveHub* hub;
   std::unique_ptr<StaticFiles> static_files;
   asio::io_context io;
+  asio::thread_pool read_workers;
   asio::thread_pool workers;
   asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(io)};
   tcp::acceptor acceptor{accept_strand};
@@ -150,6 +151,7 @@ struct Server::Impl {
         handler(std::move(h)),
         hub(live),
         static_files(opt.web_root.empty() ? nullptr : std::make_unique<StaticFiles>(opt.web_root)),
+        read_workers(static_cast<std::size_t>(opt.read_worker_threads)),
         workers(static_cast<std::size_t>(opt.worker_threads)) {
     std::random_device rd;
     char buf[16];
@@ -285,7 +287,9 @@ struct Server::Impl {
           }
           resp = api::problem(who.error());
         } else {
-          resp = co_await asio::co_spawn(workers, run_handler(req), use_awaitable);
+          const bool reading = req.method == api::Method::get || req.method == api::Method::head;
+          resp = co_await asio::co_spawn(reading ? read_workers.get_executor() : workers.get_executor(),
+                                         run_handler(req), use_awaitable);
         }
       }
       const int status = resp.status;
@@ -388,6 +392,7 @@ void Server::run() {
   for (int i = 1; i < im.opt.io_threads; ++i) threads.emplace_back(run_io);
   run_io();
   for (auto& t : threads) t.join();
+  im.read_workers.join();
   im.workers.join();
 }
 

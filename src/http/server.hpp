@@ -1,6 +1,7 @@
 // The HTTP/1.1 server: accepts connections on an I/O thread pool, reads each
 // request with a body limit and a timeout, runs the api handler on a pool of
-// worker threads (handlers may block on the store), writes the response and
+// worker threads (handlers may block on the store; reads and writes have
+// separate pools), writes the response and
 // logs one line per request. Serves the web app's files and upgrades
 // /api/v1/live to a WebSocket for the live hub. SIGTERM/SIGINT stop
 // accepting, let requests in flight finish, close live channels, then run()
@@ -21,6 +22,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;
   int io_threads = 2;
+  // Handlers of GET/HEAD run on a small pool sized to the cores (they only
+  // compute and read); others on a large one, since a write waits for its
+  // group commit and a batch is as large as the writers waiting together.
+  int read_worker_threads = 4;
   int worker_threads = 32;
   std::size_t body_limit = 1024 * 1024;
   std::size_t header_limit = 16 * 1024;
