@@ -1,5 +1,7 @@
 #include "api/query.hpp"
 
+#include "domain/text.hpp"
+
 #include <charconv>
 
 namespace sd::api {
@@ -68,7 +70,8 @@ Result<store::RefFilter> parse_ref_filter(const Ctx& ctx, std::string_view name)
 }
 
 std::string encode_cursor(std::string_view sort, const store::Cursor& c) {
-  std::string plain = std::string(sort) + ":" + std::to_string(c.key) + ":" + std::to_string(c.id);
+  std::string plain = std::string(sort) + ":" + std::to_string(c.key) + ":" + c.text + ":" +
+                      std::to_string(c.id);
   static const char* hex = "0123456789abcdef";
   std::string out;
   for (unsigned char ch : plain) {
@@ -80,7 +83,7 @@ std::string encode_cursor(std::string_view sort, const store::Cursor& c) {
 
 Result<store::Cursor> decode_cursor(std::string_view sort, std::string_view text) {
   auto bad = [] { return make_error(ErrorCode::invalid_input, "the cursor is not valid"); };
-  if (text.empty() || text.size() % 2 || text.size() > 200) return bad();
+  if (text.empty() || text.size() % 2 || text.size() > 2000) return bad();
   std::string plain;
   for (std::size_t i = 0; i < text.size(); i += 2) {
     int v = 0;
@@ -88,14 +91,18 @@ Result<store::Cursor> decode_cursor(std::string_view sort, std::string_view text
     if (ec != std::errc{} || p != text.data() + i + 2) return bad();
     plain += static_cast<char>(v);
   }
-  auto c1 = plain.find(':');
-  auto c2 = plain.find(':', c1 == std::string::npos ? 0 : c1 + 1);
-  if (c1 == std::string::npos || c2 == std::string::npos) return bad();
-  if (std::string_view(plain).substr(0, c1) != sort)
+  // sort:key:text:id, where only text may hold colons.
+  const std::string_view p = plain;
+  auto c1 = p.find(':');
+  auto c2 = c1 == std::string_view::npos ? c1 : p.find(':', c1 + 1);
+  auto c3 = p.rfind(':');
+  if (c1 == std::string_view::npos || c2 == std::string_view::npos || c3 <= c2) return bad();
+  if (p.substr(0, c1) != sort)
     return make_error(ErrorCode::invalid_input, "the cursor was made for another sort");
   store::Cursor c;
-  if (!to_i64(std::string_view(plain).substr(c1 + 1, c2 - c1 - 1), c.key) ||
-      !to_i64(std::string_view(plain).substr(c2 + 1), c.id))
+  c.text = std::string(p.substr(c2 + 1, c3 - c2 - 1));
+  if (!to_i64(p.substr(c1 + 1, c2 - c1 - 1), c.key) || !to_i64(p.substr(c3 + 1), c.id) ||
+      !is_valid_utf8(c.text))
     return bad();
   return c;
 }

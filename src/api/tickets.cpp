@@ -145,9 +145,17 @@ Result<store::TicketSort> parse_sort(std::string_view s, bool& descending) {
   if (s == "updated_at") return store::TicketSort::updated_at;
   if (s == "priority") return store::TicketSort::priority;
   if (s == "support_level") return store::TicketSort::support_level;
+  if (s == "status") return store::TicketSort::status;
+  if (s == "subject") return store::TicketSort::subject;
+  if (s == "type") return store::TicketSort::type;
+  if (s == "requester") return store::TicketSort::requester;
+  if (s == "assignee") return store::TicketSort::assignee;
+  if (s == "group") return store::TicketSort::group;
+  if (s == "category") return store::TicketSort::category;
   return make_error(ErrorCode::invalid_input,
                     "query parameter sort must be one of id, created_at, updated_at, priority, "
-                    "support_level, optionally prefixed by -");
+                    "support_level, status, subject, type, requester, assignee, group, category, "
+                    "optionally prefixed by -");
 }
 
 // GET /api/v1/tickets

@@ -72,20 +72,44 @@ std::string like_pattern(const std::string& text) {
   return p + "%";
 }
 
-const char* sort_column(TicketSort s) {
+// The SQL the list is ordered by, and whether its values are text.
+struct SortExpr {
+  const char* sql;
+  bool text;
+};
+
+SortExpr sort_expr(TicketSort s) {
   switch (s) {
     case TicketSort::id:
-      return "id";
+      return {"id", false};
     case TicketSort::created_at:
-      return "created_at";
+      return {"created_at", false};
     case TicketSort::updated_at:
-      return "updated_at";
+      return {"updated_at", false};
     case TicketSort::priority:
-      return "priority";
+      return {"priority", false};
     case TicketSort::support_level:
-      return "support_level";
+      return {"support_level", false};
+    case TicketSort::status:
+      return {"(CASE status WHEN 'new' THEN 0 WHEN 'assigned' THEN 1 WHEN 'in_progress' THEN 2 "
+              "WHEN 'pending' THEN 3 WHEN 'resolved' THEN 4 WHEN 'closed' THEN 5 ELSE 6 END)",
+              false};
+    case TicketSort::subject:
+      return {"subject", true};
+    case TicketSort::type:
+      return {"type", true};
+    case TicketSort::requester:
+      return {"COALESCE((SELECT u.name FROM users u WHERE u.id = tickets.requester_id), '')", true};
+    case TicketSort::assignee:
+      return {"COALESCE((SELECT u.name FROM users u WHERE u.id = tickets.assignee_id), '')", true};
+    case TicketSort::group:
+      return {"COALESCE((SELECT g.name FROM agent_groups g WHERE g.id = tickets.group_id), '')",
+              true};
+    case TicketSort::category:
+      return {"COALESCE((SELECT c.name FROM categories c WHERE c.id = tickets.category_id), '')",
+              true};
   }
-  return "id";
+  return {"id", false};
 }
 
 // The open statuses, written exactly as in the partial indexes of the schema.
@@ -128,6 +152,8 @@ std::int64_t sort_key(const Ticket& t, TicketSort s) {
       return static_cast<std::int64_t>(t.priority);
     case TicketSort::support_level:
       return t.support_level;
+    default:
+      break;  // the others are read from the row (see list_tickets)
   }
   return t.id;
 }
@@ -209,27 +235,40 @@ Page<Ticket> Tx::list_tickets(const TicketQuery& q) {
     add("(subject" + std::string(like) + p + " ESCAPE '\\' OR description" + like + p +
         " ESCAPE '\\')");
   }
-  const std::string col = sort_column(q.sort);
+  const SortExpr sort = sort_expr(q.sort);
+  const std::string col = sort.sql;
   const bool by_id = q.sort == TicketSort::id;
   const char* cmp = q.descending ? " < " : " > ";
   if (q.after) {
     if (by_id)
       add("id" + std::string(cmp) + b.next(q.after->id));
     else
-      add("(" + col + ", id)" + cmp + "(" + b.next(q.after->key) + ", " + b.next(q.after->id) +
-          ")");
+      add("(" + col + ", id)" + cmp + "(" +
+          b.next(sort.text ? Value{q.after->text} : Value{q.after->key}) + ", " +
+          b.next(q.after->id) + ")");
   }
   const char* dir = q.descending ? " DESC" : " ASC";
-  std::string sql = std::string("SELECT ") + kTicketCols + " FROM tickets" + where + " ORDER BY ";
+  // The sort value comes back as the last column, for the next cursor.
+  std::string sql = std::string("SELECT ") + kTicketCols + ", " + col + " FROM tickets" + where +
+                    " ORDER BY ";
   if (!by_id) sql += col + dir + ", ";
   sql += std::string("id") + dir + " LIMIT " + b.next(std::int64_t{q.limit} + 1);
 
   Page<Ticket> page;
-  m_c.query(sql, b.params, [&](const Row& r) { page.items.push_back(ticket_from(r)); });
+  std::vector<Cursor> keys;
+  m_c.query(sql, b.params, [&](const Row& r) {
+    page.items.push_back(ticket_from(r));
+    Cursor c;
+    c.id = page.items.back().id;
+    if (sort.text)
+      c.text = r.text(19);
+    else
+      c.key = r.i64(19);
+    keys.push_back(std::move(c));
+  });
   if (page.items.size() > static_cast<std::size_t>(q.limit)) {
     page.items.pop_back();
-    const Ticket& last = page.items.back();
-    page.next = Cursor{sort_key(last, q.sort), last.id};
+    page.next = keys[page.items.size() - 1];
   }
   return page;
 }
@@ -376,7 +415,7 @@ Page<User> Tx::list_users(const UserQuery& q) {
   m_c.query(sql, b.params, [&](const Row& r) { page.items.push_back(user_from(r)); });
   if (page.items.size() > static_cast<std::size_t>(q.limit)) {
     page.items.pop_back();
-    page.next = Cursor{page.items.back().id, page.items.back().id};
+    page.next = Cursor{page.items.back().id, {}, page.items.back().id};
   }
   return page;
 }

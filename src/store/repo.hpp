@@ -15,11 +15,25 @@
 
 namespace sd::store {
 
-enum class TicketSort { id, created_at, updated_at, priority, support_level };
+enum class TicketSort {
+  id,
+  created_at,
+  updated_at,
+  priority,
+  support_level,
+  status,  // by lifecycle order
+  subject,
+  type,
+  requester,  // by name
+  assignee,   // by name
+  group,      // by name
+  category,   // by name
+};
 
 // A position in a sorted list: the sort key and id of the last row seen.
 struct Cursor {
-  std::int64_t key = 0;
+  std::int64_t key = 0;  // for sorts on numbers
+  std::string text;      // for sorts on text
   Id id = 0;
 };
 

@@ -326,6 +326,40 @@ class TicketTests(DeskTestCase):
         self.assertNotEqual(priority_direction[False], priority_direction[True],
                             "sort=priority and sort=-priority give the same direction")
 
+    def test_sort_on_text_and_name_columns(self):
+        fx = self.fixture()
+        base = {"requester_id": fx["requester_id"]}
+        all_ids = set(fx["tickets"])
+        lifecycle = ["new", "assigned", "in_progress", "pending", "resolved", "closed", "cancelled"]
+        names = {}
+
+        def name_of(kind, ref):
+            if ref is None:
+                return ""
+            if (kind, ref) not in names:
+                names[(kind, ref)] = self.admin.get(f"{API}/{kind}/{ref}").json()["name"]
+            return names[(kind, ref)]
+
+        value = {
+            "subject": lambda t: t["subject"],
+            "type": lambda t: t["type"],
+            "status": lambda t: lifecycle.index(t["status"]),
+            "assignee": lambda t: name_of("users", t["assignee_id"]),
+            "group": lambda t: name_of("groups", t["group_id"]),
+            "category": lambda t: name_of("categories", t["category_id"]),
+            "requester": lambda t: name_of("users", t["requester_id"]),
+        }
+        for key, fn in value.items():
+            for descending in (False, True):
+                sort = ("-" if descending else "") + key
+                with self.subTest(sort=sort):
+                    items = self.admin.list_page({**base, "sort": sort, "limit": 200})["items"]
+                    self.assertEqual(set(ids(items)), all_ids)
+                    vals = [(fn(t), t["id"]) for t in items]
+                    self.assertEqual(vals, sorted(vals, reverse=descending), f"sort={sort}")
+                    walked = self.admin.list_all({**base, "sort": sort}, limit=2)
+                    self.assertEqual(ids(walked), ids(items), f"paged walk of sort={sort}")
+
     def test_cursor_paging_over_a_known_set(self):
         req, _ = self.make_user("requester", login=False)
         created = [self.ticket_for(req["id"])["id"] for _ in range(23)]

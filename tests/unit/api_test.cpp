@@ -50,7 +50,7 @@ TEST(Problem, StatusMapping) {
 }
 
 TEST(Cursor, RoundTripAndRejects) {
-  store::Cursor c{42, 7};
+  store::Cursor c{42, {}, 7};
   auto text = encode_cursor("-priority", c);
   auto back = decode_cursor("-priority", text);
   ASSERT_TRUE(back);
@@ -60,6 +60,11 @@ TEST(Cursor, RoundTripAndRejects) {
   EXPECT_FALSE(decode_cursor("-priority", "zz"));
   EXPECT_FALSE(decode_cursor("-priority", ""));
   EXPECT_FALSE(decode_cursor("-priority", text.substr(1)));
+  store::Cursor named{0, "Ana: de Soporte", 9};
+  auto back2 = decode_cursor("assignee", encode_cursor("assignee", named));
+  ASSERT_TRUE(back2);
+  EXPECT_EQ(back2->text, "Ana: de Soporte");
+  EXPECT_EQ(back2->id, 9);
 }
 
 }  // namespace

@@ -166,7 +166,9 @@ TEST_P(StoreConformance, KeysetPagingVisitsEveryRowOnceInOrder) {
   });
   ASSERT_TRUE(w);
   for (auto sort : {TicketSort::id, TicketSort::created_at, TicketSort::priority,
-                    TicketSort::support_level, TicketSort::updated_at})
+                    TicketSort::support_level, TicketSort::updated_at, TicketSort::status,
+                    TicketSort::subject, TicketSort::type, TicketSort::requester,
+                    TicketSort::assignee, TicketSort::group, TicketSort::category})
     for (bool desc : {false, true}) {
       TicketQuery q;
       q.sort = sort;
@@ -185,7 +187,12 @@ TEST_P(StoreConformance, KeysetPagingVisitsEveryRowOnceInOrder) {
         q.after = page->next;
       }
       EXPECT_EQ(seen.size(), static_cast<std::size_t>(kTickets));
-      for (std::size_t i = 1; i < order.size(); ++i) {
+      // Order by key is checked for the numeric sorts; the text ones are
+      // checked over HTTP against names (tests/integration).
+      const bool numeric = sort == TicketSort::id || sort == TicketSort::created_at ||
+                           sort == TicketSort::priority || sort == TicketSort::support_level ||
+                           sort == TicketSort::updated_at;
+      for (std::size_t i = 1; numeric && i < order.size(); ++i) {
         if (desc)
           EXPECT_GT(order[i - 1], order[i]);
         else
