@@ -5,13 +5,31 @@
 
 #include <boost/json.hpp>
 
+#include <cstdio>
+#include <random>
+
 namespace sd::api {
 
 namespace json = boost::json;
 
-LiveHub::LiveHub(Services& s) : m_s(s), m_thread([this] { run(); }) {}
+namespace {
+constexpr Millis kPresenceRefresh = 15'000;
+constexpr Millis kPresenceExpiry = 45'000;
+
+std::string random_node_id() {
+  std::random_device rd;
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+  return buf;
+}
+}  // namespace
+
+LiveHub::LiveHub(Services& s) : m_s(s), m_node(random_node_id()), m_thread([this] { run(); }) {
+  m_s.store.set_signal_listener([this](const std::string& p) { on_signal(p); });
+}
 
 LiveHub::~LiveHub() {
+  m_s.store.set_signal_listener({});
   {
     std::lock_guard lock(m_mu);
     m_stopping = true;
@@ -56,7 +74,7 @@ void LiveHub::detach(LiveClient* client) {
   std::vector<Id> changed;
   for (auto& [ticket, viewers] : m_presence)
     if (viewers.erase(client)) changed.push_back(ticket);
-  for (Id t : changed) broadcast_presence(t);
+  for (Id t : changed) presence_changed(t);
 }
 
 void LiveHub::on_message(LiveClient& client, std::string_view text) {
@@ -84,21 +102,89 @@ void LiveHub::on_message(LiveClient& client, std::string_view text) {
   } else {
     return;
   }
+  presence_changed(ticket_id);
+}
+
+void LiveHub::presence_changed(Id ticket_id) {
+  broadcast_presence(ticket_id);
+  m_presence_dirty.insert(ticket_id);
+  m_cv.notify_one();
+}
+
+std::string LiveHub::local_viewers_signal(Id ticket_id) {
+  json::array viewers;
+  if (auto it = m_presence.find(ticket_id); it != m_presence.end())
+    for (const auto& [c, state] : it->second)
+      viewers.push_back({{"user_id", c->caller.actor.id}, {"name", c->name}, {"state", state}});
+  return json::serialize(json::object{{"type", "presence"},
+                                      {"node", m_node},
+                                      {"ticket_id", ticket_id},
+                                      {"viewers", std::move(viewers)}});
+}
+
+// Sends the changed local lists, all of them when a refresh is due, and
+// forgets the lists of nodes that stopped refreshing theirs.
+void LiveHub::send_presence_signals(Millis now) {
+  std::vector<std::string> signals;
+  {
+    std::lock_guard lock(m_mu);
+    const bool refresh = now - m_last_refresh >= kPresenceRefresh;
+    if (refresh) {
+      m_last_refresh = now;
+      for (const auto& [ticket, viewers] : m_presence)
+        if (!viewers.empty()) m_presence_dirty.insert(ticket);
+      std::vector<Id> expired;
+      for (auto& [ticket, nodes] : m_remote) {
+        std::erase_if(nodes, [&](const auto& n) { return now - n.second.received_at > kPresenceExpiry; });
+        if (nodes.empty()) expired.push_back(ticket);
+      }
+      for (Id t : expired) {
+        m_remote.erase(t);
+        broadcast_presence(t);
+      }
+    }
+    for (Id t : m_presence_dirty) signals.push_back(local_viewers_signal(t));
+    m_presence_dirty.clear();
+  }
+  for (const auto& s : signals) m_s.store.send_signal(s);
+}
+
+void LiveHub::on_signal(const std::string& payload) {
+  boost::system::error_code ec;
+  auto v = json::parse(payload, ec);
+  if (ec || !v.is_object()) return;
+  const auto& o = v.as_object();
+  auto node = o.if_contains("node");
+  auto ticket = o.if_contains("ticket_id");
+  auto viewers = o.if_contains("viewers");
+  if (!node || !node->is_string() || node->as_string() == m_node || !ticket ||
+      !ticket->is_int64() || !viewers || !viewers->is_array())
+    return;
+  const Id ticket_id = ticket->as_int64();
+  std::lock_guard lock(m_mu);
+  auto& nodes = m_remote[ticket_id];
+  const std::string from(node->as_string());
+  if (viewers->as_array().empty())
+    nodes.erase(from);
+  else
+    nodes[from] = RemoteViewers{viewers->as_array(), m_s.clock.now()};
+  if (nodes.empty()) m_remote.erase(ticket_id);
   broadcast_presence(ticket_id);
 }
 
 void LiveHub::broadcast_presence(Id ticket_id) {
   auto it = m_presence.find(ticket_id);
+  if (it == m_presence.end()) return;  // nobody here is watching
   json::array viewers;
-  if (it != m_presence.end())
-    for (const auto& [c, state] : it->second)
-      viewers.push_back({{"user_id", c->caller.actor.id}, {"name", c->name}, {"state", state}});
+  for (const auto& [c, state] : it->second)
+    viewers.push_back({{"user_id", c->caller.actor.id}, {"name", c->name}, {"state", state}});
+  if (auto r = m_remote.find(ticket_id); r != m_remote.end())
+    for (const auto& [node, list] : r->second)
+      for (const auto& v : list.viewers) viewers.push_back(v);
   const std::string msg = json::serialize(json::object{
       {"type", "presence"}, {"ticket_id", ticket_id}, {"viewers", std::move(viewers)}});
-  if (it != m_presence.end()) {
-    for (const auto& [c, state] : it->second) c->send(msg);
-    if (it->second.empty()) m_presence.erase(it);
-  }
+  for (const auto& [c, state] : it->second) c->send(msg);
+  if (it->second.empty()) m_presence.erase(it);
 }
 
 void LiveHub::publish(const std::vector<store::EventRef>& events) {
@@ -113,15 +199,20 @@ void LiveHub::publish(const std::vector<store::EventRef>& events) {
 
 void LiveHub::run() {
   for (;;) {
-    store::EventRef ref;
+    std::optional<store::EventRef> ref;
     {
       std::unique_lock lock(m_mu);
-      m_cv.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
+      m_cv.wait_for(lock, std::chrono::seconds(5), [&] {
+        return m_stopping || !m_queue.empty() || !m_presence_dirty.empty();
+      });
       if (m_stopping) return;
-      ref = m_queue.front();
-      m_queue.pop_front();
+      if (!m_queue.empty()) {
+        ref = m_queue.front();
+        m_queue.pop_front();
+      }
     }
-    fan_out(ref);
+    send_presence_signals(m_s.clock.now());
+    if (ref) fan_out(*ref);
   }
 }
 

@@ -5,10 +5,16 @@
 // Thread-safety: every public method may be called from any thread.
 // publish() only queues; the hub's own thread loads the events and fans
 // them out, so a store's writer never waits on clients.
+//
+// Presence spans nodes: each node sends its own viewers of a ticket to the
+// others as a store signal whenever they change, and again every 15 s; a
+// node's list that is not refreshed for 45 s (the node died) is dropped.
 #pragma once
 
 #include "api/context.hpp"
 #include "store/repo.hpp"
+
+#include <boost/json/array.hpp>
 
 #include <condition_variable>
 #include <deque>
@@ -49,11 +55,21 @@ class LiveHub {
   void on_message(LiveClient& client, std::string_view text);
   // Events committed by the store.
   void publish(const std::vector<store::EventRef>& events);
+  // Another node's viewers of a ticket (a store signal).
+  void on_signal(const std::string& payload);
 
  private:
   void run();
   void fan_out(const store::EventRef& ref);
   void broadcast_presence(Id ticket_id);  // REQUIRES: m_mu held
+  void presence_changed(Id ticket_id);    // REQUIRES: m_mu held
+  std::string local_viewers_signal(Id ticket_id);  // REQUIRES: m_mu held
+  void send_presence_signals(Millis now);
+
+  struct RemoteViewers {
+    boost::json::array viewers;
+    Millis received_at = 0;
+  };
 
   Services& m_s;
   std::mutex m_mu;
@@ -63,6 +79,11 @@ class LiveHub {
   std::set<std::shared_ptr<LiveClient>> m_clients;
   // ticket -> client -> "viewing" | "replying"
   std::map<Id, std::map<LiveClient*, std::string>> m_presence;
+  // ticket -> node -> its viewers
+  std::map<Id, std::map<std::string, RemoteViewers>> m_remote;
+  std::set<Id> m_presence_dirty;  // local lists to send to the other nodes
+  std::string m_node;             // this node, in signals
+  Millis m_last_refresh = 0;
   std::thread m_thread;  // last: starts after everything it uses
 };
 

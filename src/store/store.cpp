@@ -10,6 +10,7 @@
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -196,6 +197,9 @@ class SqliteStore final : public Store {
     m_listener = std::move(listener);
   }
 
+  void send_signal(const std::string&) override {}
+  void set_signal_listener(SignalListener) override {}
+
  protected:
   Status run_tx(const std::function<Status(Tx&)>& body, Mode mode) override {
     if (mode == Mode::read) return pooled_tx(m_readers, body, "BEGIN");
@@ -338,6 +342,23 @@ class PgStore final : public Store {
     m_ready_cv.wait_for(lock, std::chrono::seconds(10), [&] { return m_listening; });
   }
 
+  void send_signal(const std::string& payload) override {
+    if (payload.size() > 7900) return;
+    std::unique_ptr<Conn> c;
+    try {
+      c = m_pool.acquire();
+      c->exec("SELECT pg_notify('sd_signals', $1)", {payload});
+    } catch (const DbError&) {
+      // A lost signal is repaired by the sender's next refresh.
+    }
+    if (c) m_pool.release(std::move(c));
+  }
+
+  void set_signal_listener(SignalListener listener) override {
+    std::lock_guard lock(m_listener_mu);
+    m_signal_listener = std::move(listener);
+  }
+
  protected:
   Status run_tx(const std::function<Status(Tx&)>& body, Mode mode) override {
     // Reads run in autocommit: each is one or a few independent lookups, and
@@ -391,7 +412,7 @@ class PgStore final : public Store {
       PGconn* c = PQconnectdb(m_url.c_str());
       bool listening = false;
       if (PQstatus(c) == CONNECTION_OK) {
-        PGresult* r = PQexec(c, (std::string("LISTEN ") + kNotifyChannel).c_str());
+        PGresult* r = PQexec(c, (std::string("LISTEN ") + kNotifyChannel + "; LISTEN sd_signals").c_str());
         listening = PQresultStatus(r) == PGRES_COMMAND_OK;
         PQclear(r);
       }
@@ -406,6 +427,13 @@ class PgStore final : public Store {
           pollfd fd{PQsocket(c), POLLIN, 0};
           if (poll(&fd, 1, 200) > 0 && !PQconsumeInput(c)) break;
           while (PGnotify* n = PQnotifies(c)) {
+            if (std::strcmp(n->relname, "sd_signals") == 0) {
+              std::string payload = n->extra;
+              PQfreemem(n);
+              std::lock_guard lock(m_listener_mu);
+              if (m_signal_listener) m_signal_listener(payload);
+              continue;
+            }
             auto refs = decode_refs(n->extra);
             PQfreemem(n);
             deliver(refs);
@@ -425,6 +453,7 @@ class PgStore final : public Store {
   bool m_listening = false;
   Id m_last_event = 0;  // the newest event delivered or seen at start
   EventListener m_listener;
+  SignalListener m_signal_listener;
   std::atomic<bool> m_stop{false};
   std::thread m_listen_thread;
 };

@@ -41,6 +41,14 @@ class Store {
   using EventListener = std::function<void(const std::vector<EventRef>&)>;
   virtual void set_event_listener(EventListener listener) = 0;
 
+  // Short messages between the nodes sharing this store (PostgreSQL NOTIFY,
+  // at most ~7900 bytes; every node, the sender too, hears each). On SQLite
+  // there is one node and nothing to send. The listener runs on the store's
+  // thread, like the event listener; set it before the event listener.
+  using SignalListener = std::function<void(const std::string&)>;
+  virtual void send_signal(const std::string& payload) = 0;
+  virtual void set_signal_listener(SignalListener listener) = 0;
+
   template <class F>
   auto write(F&& f) -> std::invoke_result_t<F, Tx&> {
     return run<std::invoke_result_t<F, Tx&>>(std::forward<F>(f), Mode::write);

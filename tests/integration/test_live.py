@@ -380,6 +380,32 @@ class LiveTests(DeskTestCase):
                     self.assertEqual(m["event"]["body"], body)
             self.assertEqual(got, want, f"events on {name}, each exactly once and in order")
 
+    def test_presence_spans_nodes(self):
+        if self.server.backend != "postgres":
+            self.skipTest("several nodes need PostgreSQL (SQLite supports a single node)")
+        node2 = Server(self.server.backend)
+        node2.db = self.server.db
+        node2.launch()
+        self.addCleanup(self._stop_node, node2)
+        tid = self.admin.create_ticket(requester_id=self.requester_user["id"])["id"]
+        a = self.open_live(self.agent)                 # node 1
+        b = self.open_live(self.agent2, server=node2)  # node 2
+        a.send_json({"type": "watch", "ticket_id": tid, "state": "viewing"})
+        self.assertViewers(self.next_presence(a, tid), [(self.agent_user, "viewing")])
+        b.send_json({"type": "watch", "ticket_id": tid, "state": "replying"})
+        both = [(self.agent_user, "viewing"), (self.agent2_user, "replying")]
+        # Each side learns of the other through the database, possibly after a
+        # first list that holds only what its own node knew.
+        for ws, who in ((b, "node 2"), (a, "node 1")):
+            while True:
+                msg = self.next_presence(ws, tid)
+                if len(msg["viewers"]) == 2:
+                    break
+            self.assertViewers(msg, both)
+        # Leaving on node 2 reaches node 1.
+        b.send_json({"type": "unwatch", "ticket_id": tid})
+        self.assertViewers(self.next_presence(a, tid), [(self.agent_user, "viewing")])
+
 
 if __name__ == "__main__":
     unittest.main()
