@@ -24,7 +24,7 @@ build: configure web
 WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/package-lock.json \
 	web/vite.config.ts web/svelte.config.js web/tsconfig.json
 
-web: web/dist/index.html
+web: bootstrap web/dist/index.html
 
 web/dist/index.html: $(WEB_SOURCES)
 	@cd web && npm run --silent build >/dev/null

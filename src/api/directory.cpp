@@ -101,9 +101,10 @@ Result<UserInput> read_user(const json::object& body, bool creating) {
   FieldReader in(body, {"email", "name", "phone", "role", "organisation_id", "language",
                         "timezone", "password", "active"});
   UserInput u;
-  if (creating || in.has("email")) {
-    u.email = in.text("email", kMaxEmail, TextKind::single_line, true);
-    if (u.email && !looks_like_email(*u.email)) in.add("email", "is not an email address");
+  if (in.has("email")) {
+    u.email = in.text("email", kMaxEmail, TextKind::single_line, !creating);
+    if (u.email && !u.email->empty() && !looks_like_email(*u.email))
+      in.add("email", "is not an email address");
     if (u.email) u.email = lower(*u.email);
   }
   if (creating || in.has("name")) u.name = in.text("name", kMaxName, TextKind::single_line, true);
@@ -117,6 +118,10 @@ Result<UserInput> read_user(const json::object& body, bool creating) {
   u.password = in.text("password", 1024, TextKind::single_line, false);
   if (u.password && u.password->size() < 8) in.add("password", "must have at least 8 characters");
   u.active = in.boolean("active");
+  // Only a caller who will not sign in may lack an email (phone calls).
+  const bool no_email = !u.email || u.email->empty();
+  if (creating && no_email && (u.role != Role::requester || u.password))
+    in.add("email", "is required, except for requesters without a password");
   if (auto s = in.finish(); !s) return s.error();
   return u;
 }
@@ -129,7 +134,7 @@ Result<Response> create_user(Ctx& ctx) {
   if (!can_create_user_with_role(ctx.actor(), *in->role))
     return forbidden("your role may not create users with that role");
   User u;
-  u.email = *in->email;
+  u.email = in->email.value_or("");
   u.name = *in->name;
   u.phone = in->phone.value_or("");
   u.role = *in->role;
@@ -143,7 +148,7 @@ Result<Response> create_user(Ctx& ctx) {
   auto saved = ctx.s.store.write([&](Tx& tx) -> Result<User> {
     if (u.organisation_id && !tx.find_organisation(*u.organisation_id))
       return field_error("organisation_id", "no such organisation");
-    if (tx.find_user_by_email(u.email))
+    if (!u.email.empty() && tx.find_user_by_email(u.email))
       return make_error(ErrorCode::conflict, "a user with that email exists");
     u.id = tx.insert_user(u, hash);
     return u;
@@ -187,7 +192,8 @@ Result<Response> patch_user(Ctx& ctx) {
       return forbidden("you may change your name, phone, language, time zone and password");
     if (in->organisation_id && *in->organisation_id && !tx.find_organisation(**in->organisation_id))
       return field_error("organisation_id", "no such organisation");
-    if (in->email && *in->email != u.email && tx.find_user_by_email(*in->email))
+    if (in->email && !in->email->empty() && *in->email != u.email &&
+        tx.find_user_by_email(*in->email))
       return make_error(ErrorCode::conflict, "a user with that email exists");
     if (in->email) u.email = *in->email;
     if (in->name) u.name = *in->name;

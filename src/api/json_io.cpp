@@ -184,7 +184,7 @@ json::object to_json(const Event& e) {
 
 json::object to_json(const User& u) {
   return {{"id", u.id},
-          {"email", u.email},
+          {"email", u.email.empty() ? json::value(nullptr) : json::value(u.email)},
           {"name", u.name},
           {"phone", u.phone},
           {"role", to_string(u.role)},

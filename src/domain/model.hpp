@@ -23,7 +23,7 @@ struct Organisation {
 
 struct User {
   Id id = 0;
-  std::string email;
+  std::string email;  // the login; empty for a caller known by name and phone only
   std::string name;
   std::string phone;
   Role role = Role::requester;

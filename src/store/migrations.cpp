@@ -20,7 +20,7 @@ CREATE TABLE organisations (
 );
 CREATE TABLE users (
   id {ID},
-  email TEXT NOT NULL UNIQUE,
+  email TEXT UNIQUE,  -- NULL for callers known only by name and phone
   name TEXT NOT NULL,
   phone TEXT NOT NULL DEFAULT '',
   role TEXT NOT NULL,

@@ -47,6 +47,11 @@ Ticket ticket_from(const Row& r) {
 constexpr const char* kUserCols =
     "id, email, name, phone, role, organisation_id, language, timezone, active, created_at";
 
+// No email is stored as NULL, so that any number of users may lack one.
+Value email_value(const std::string& email) {
+  return email.empty() ? Value{nullptr} : Value{email};
+}
+
 User user_from(const Row& r) {
   User u;
   u.id = r.i64(0);
@@ -355,8 +360,8 @@ Id Tx::insert_user(const User& u, const std::optional<std::string>& password_has
   m_c.query(
       "INSERT INTO users (email, name, phone, role, organisation_id, language, timezone, active, "
       "password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-      {u.email, u.name, u.phone, name(u.role), opt(u.organisation_id), u.language, u.timezone,
-       std::int64_t{u.active ? 1 : 0},
+      {email_value(u.email), u.name, u.phone, name(u.role), opt(u.organisation_id), u.language,
+       u.timezone, std::int64_t{u.active ? 1 : 0},
        password_hash ? Value{*password_hash} : Value{nullptr}, u.created_at},
       [&](const Row& r) { id = r.i64(0); });
   return id;
@@ -388,8 +393,8 @@ void Tx::update_user(const User& u) {
   m_c.exec(
       "UPDATE users SET email = $2, name = $3, phone = $4, role = $5, organisation_id = $6, "
       "language = $7, timezone = $8, active = $9 WHERE id = $1",
-      {u.id, u.email, u.name, u.phone, name(u.role), opt(u.organisation_id), u.language,
-       u.timezone, std::int64_t{u.active ? 1 : 0}});
+      {u.id, email_value(u.email), u.name, u.phone, name(u.role), opt(u.organisation_id),
+       u.language, u.timezone, std::int64_t{u.active ? 1 : 0}});
 }
 
 void Tx::set_password_hash(Id user_id, const std::string& hash) {

@@ -159,3 +159,30 @@ class GroupListFilterAndActorNameTests(DeskTestCase):
         self.assertTrue(events)
         for e in events:
             self.assertEqual(e["actor_name"], me["name"])
+
+
+class CallerWithoutEmailTests(DeskTestCase):
+    def test_phone_callers_may_have_no_email(self):
+        _, agent = self.make_user("agent")
+        made = []
+        for name in ("Caller One " + unique(), "Caller Two " + unique()):
+            r = agent.post(f"{API}/users", json={"role": "requester", "name": name,
+                                                 "phone": "+52 55 0300 0000"})
+            self.assertStatus(r, 201)
+            self.assertIsNone(r.json()["email"])
+            made.append(r.json())
+        found = agent.get(f"{API}/users", params={"role": "requester", "q": made[0]["name"]})
+        self.assertEqual([u["id"] for u in found.json()["items"]], [made[0]["id"]])
+        r = agent.post(f"{API}/tickets", json={
+            "type": "incident", "subject": "Sin red", "description": "Llamó por teléfono.",
+            "impact": "critical", "criticality": "medium", "channel": "phone",
+            "requester_id": made[0]["id"]})
+        self.assertStatus(r, 201)
+        self.assertEqual(r.json()["channel"], "phone")
+
+    def test_email_is_required_to_sign_in_or_for_staff(self):
+        for body in ({"role": "agent", "name": "No Mail"},
+                     {"role": "requester", "name": "No Mail", "password": "a-long-password"}):
+            with self.subTest(body=body):
+                r = self.admin.post(f"{API}/users", json=body)
+                self.assertProblem(r, 422, field="email")

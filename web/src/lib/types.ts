@@ -88,7 +88,7 @@ export interface TicketEvent {
 
 export interface User {
   id: number;
-  email: string;
+  email: string | null; // null: a caller known by name and phone only
   name: string;
   phone: string;
   role: Role;
