@@ -18,9 +18,9 @@ namespace {
 namespace json = boost::json;
 using store::Tx;
 
-Error field_error(std::string field, std::string message) {
+Error field_error(std::string field, std::string message, std::string code = "invalid") {
   Error e = make_error(ErrorCode::invalid_input, "some fields are not valid");
-  e.fields.push_back({std::move(field), std::move(message)});
+  e.fields.push_back({std::move(field), std::move(message), std::move(code)});
   return e;
 }
 Error forbidden(std::string why) { return make_error(ErrorCode::forbidden, std::move(why)); }
@@ -104,7 +104,7 @@ Result<UserInput> read_user(const json::object& body, bool creating) {
   if (in.has("email")) {
     u.email = in.text("email", kMaxEmail, TextKind::single_line, !creating);
     if (u.email && !u.email->empty() && !looks_like_email(*u.email))
-      in.add("email", "is not an email address");
+      in.add("email", "is not an email address", "invalid_format");
     if (u.email) u.email = lower(*u.email);
   }
   if (creating || in.has("name")) u.name = in.text("name", kMaxName, TextKind::single_line, true);
@@ -112,16 +112,16 @@ Result<UserInput> read_user(const json::object& body, bool creating) {
   u.role = in.enumeration<Role>("role", creating);
   u.organisation_id = in.nullable_id("organisation_id");
   u.language = in.text("language", 10, TextKind::single_line, false);
-  if (u.language && !valid_language(*u.language)) in.add("language", "must be es-MX or en");
+  if (u.language && !valid_language(*u.language)) in.add("language", "must be es-MX or en", "unknown_value");
   u.timezone = in.text("timezone", 64, TextKind::single_line, false);
-  if (u.timezone && !valid_timezone(*u.timezone)) in.add("timezone", "is not a time zone name");
+  if (u.timezone && !valid_timezone(*u.timezone)) in.add("timezone", "is not a time zone name", "invalid_format");
   u.password = in.text("password", 1024, TextKind::single_line, false);
-  if (u.password && u.password->size() < 8) in.add("password", "must have at least 8 characters");
+  if (u.password && u.password->size() < 8) in.add("password", "must have at least 8 characters", "too_short");
   u.active = in.boolean("active");
   // Only a caller who will not sign in may lack an email (phone calls).
   const bool no_email = !u.email || u.email->empty();
   if (creating && no_email && (u.role != Role::requester || u.password))
-    in.add("email", "is required, except for requesters without a password");
+    in.add("email", "is required, except for requesters without a password", "required");
   if (auto s = in.finish(); !s) return s.error();
   return u;
 }
@@ -147,7 +147,7 @@ Result<Response> create_user(Ctx& ctx) {
   if (in->password) hash = auth::hash_password(*in->password);
   auto saved = ctx.s.store.write([&](Tx& tx) -> Result<User> {
     if (u.organisation_id && !tx.find_organisation(*u.organisation_id))
-      return field_error("organisation_id", "no such organisation");
+      return field_error("organisation_id", "no such organisation", "not_found");
     if (!u.email.empty() && tx.find_user_by_email(u.email))
       return make_error(ErrorCode::conflict, "a user with that email exists");
     u.id = tx.insert_user(u, hash);
@@ -191,7 +191,7 @@ Result<Response> patch_user(Ctx& ctx) {
     if (self_only && (in->active || in->organisation_id || in->email))
       return forbidden("you may change your name, phone, language, time zone and password");
     if (in->organisation_id && *in->organisation_id && !tx.find_organisation(**in->organisation_id))
-      return field_error("organisation_id", "no such organisation");
+      return field_error("organisation_id", "no such organisation", "not_found");
     if (in->email && !in->email->empty() && *in->email != u.email &&
         tx.find_user_by_email(*in->email))
       return make_error(ErrorCode::conflict, "a user with that email exists");
@@ -310,7 +310,7 @@ Result<Response> write_group(Ctx& ctx, bool creating) {
   if (creating || in.has("name")) name = in.text("name", kMaxName, TextKind::single_line, true);
   auto level = in.integer("support_level", creating);
   if (level && !valid_support_level(static_cast<int>(*level)))
-    in.add("support_level", "must be 1, 2 or 3");
+    in.add("support_level", "must be 1, 2 or 3", "out_of_range");
   auto members = in.id_list("member_ids");
   if (auto s = in.finish(); !s) return s.error();
   const Millis now = ctx.s.clock.now();
@@ -330,7 +330,7 @@ Result<Response> write_group(Ctx& ctx, bool creating) {
       members->assign(unique.begin(), unique.end());
       for (Id m : *members) {
         auto u = tx.find_user(m);
-        if (!u || !is_staff(u->role)) return field_error("member_ids", "members must be staff users");
+        if (!u || !is_staff(u->role)) return field_error("member_ids", "members must be staff users", "not_staff");
       }
     }
     if (creating)
@@ -395,9 +395,9 @@ Result<Response> write_category(Ctx& ctx, bool creating) {
       std::optional<Id> p = *parent;
       for (int depth = 0; p; ++depth) {
         if ((!creating && *p == c.id) || depth > 100)
-          return field_error("parent_id", "would make the category its own ancestor");
+          return field_error("parent_id", "would make the category its own ancestor", "cycle");
         auto pc = tx.find_category(*p);
-        if (!pc) return field_error("parent_id", "no such category");
+        if (!pc) return field_error("parent_id", "no such category", "not_found");
         p = pc->parent_id;
       }
       c.parent_id = *parent;
@@ -445,13 +445,13 @@ Result<Response> write_contact(Ctx& ctx, bool creating) {
   if (!body) return body.error();
   FieldReader in(*body, {"level", "role", "name", "office_phone", "email", "mobile"});
   auto level = in.integer("level", creating);
-  if (level && (*level < 1 || *level > 4)) in.add("level", "must be 1, 2, 3 or 4");
+  if (level && (*level < 1 || *level > 4)) in.add("level", "must be 1, 2, 3 or 4", "out_of_range");
   std::optional<std::string> role, name;
   if (creating || in.has("role")) role = in.text("role", kMaxName, TextKind::single_line, true);
   if (creating || in.has("name")) name = in.text("name", kMaxName, TextKind::single_line, true);
   auto office = in.text("office_phone", kMaxPhone, TextKind::single_line, false);
   auto email = in.text("email", kMaxEmail, TextKind::single_line, false);
-  if (email && !email->empty() && !looks_like_email(*email)) in.add("email", "is not an email address");
+  if (email && !email->empty() && !looks_like_email(*email)) in.add("email", "is not an email address", "invalid_format");
   auto mobile = in.text("mobile", kMaxPhone, TextKind::single_line, false);
   if (auto s = in.finish(); !s) return s.error();
   const Millis now = ctx.s.clock.now();

@@ -31,18 +31,18 @@ FieldReader::FieldReader(const json::object& o, std::initializer_list<std::strin
     bool known = false;
     for (auto a : allowed) known = known || kv.key() == a;
     if (!known) add(kv.key().size() > 64 ? std::string_view("(field)") : std::string_view(kv.key()),
-                    "is not a known field");
+                    "is not a known field", "unknown_field");
   }
 }
 
 std::optional<std::string> FieldReader::raw_string(std::string_view key, bool required) {
   auto it = m_o.find(key);
   if (it == m_o.end() || it->value().is_null()) {
-    if (required) add(key, "is required");
+    if (required) add(key, "is required", "required");
     return std::nullopt;
   }
   if (!it->value().is_string()) {
-    add(key, "must be a string");
+    add(key, "must be a string", "invalid_type");
     return std::nullopt;
   }
   return std::string(it->value().get_string());
@@ -61,14 +61,14 @@ std::optional<std::string> FieldReader::text(std::string_view key, std::size_t m
 std::optional<std::int64_t> FieldReader::integer(std::string_view key, bool required) {
   auto it = m_o.find(key);
   if (it == m_o.end() || it->value().is_null()) {
-    if (required) add(key, "is required");
+    if (required) add(key, "is required", "required");
     return std::nullopt;
   }
   const auto& v = it->value();
   if (v.is_int64()) return v.get_int64();
   if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
     return static_cast<std::int64_t>(v.get_uint64());
-  add(key, "must be an integer");
+  add(key, "must be an integer", "invalid_type");
   return std::nullopt;
 }
 
@@ -79,7 +79,7 @@ std::optional<std::optional<Id>> FieldReader::nullable_id(std::string_view key) 
   auto v = integer(key, false);
   if (!v) return std::nullopt;
   if (*v <= 0) {
-    add(key, "must be a positive id");
+    add(key, "must be a positive id", "invalid_type");
     return std::nullopt;
   }
   return std::optional<Id>{*v};
@@ -89,7 +89,7 @@ std::optional<bool> FieldReader::boolean(std::string_view key) {
   auto it = m_o.find(key);
   if (it == m_o.end() || it->value().is_null()) return std::nullopt;
   if (!it->value().is_bool()) {
-    add(key, "must be true or false");
+    add(key, "must be true or false", "invalid_type");
     return std::nullopt;
   }
   return it->value().get_bool();
@@ -99,19 +99,19 @@ std::optional<std::vector<Id>> FieldReader::id_list(std::string_view key) {
   auto it = m_o.find(key);
   if (it == m_o.end() || it->value().is_null()) return std::nullopt;
   if (!it->value().is_array()) {
-    add(key, "must be a list of ids");
+    add(key, "must be a list of ids", "invalid_type");
     return std::nullopt;
   }
   std::vector<Id> out;
   for (const auto& v : it->value().get_array()) {
     if (!v.is_int64() || v.get_int64() <= 0) {
-      add(key, "must be a list of ids");
+      add(key, "must be a list of ids", "invalid_type");
       return std::nullopt;
     }
     out.push_back(v.get_int64());
   }
   if (out.size() > 1000) {
-    add(key, "has too many ids");
+    add(key, "has too many ids", "out_of_range");
     return std::nullopt;
   }
   return out;

@@ -44,12 +44,12 @@ class FieldReader {
     auto s = raw_string(key, required);
     if (!s) return std::nullopt;
     auto e = parse_enum<E>(*s);
-    if (!e) add(key, "has an unknown value; expected one of: " + choices<E>());
+    if (!e) add(key, "has an unknown value; expected one of: " + choices<E>(), "unknown_value");
     return e;
   }
 
-  void add(std::string_view key, std::string message) {
-    m_errors.push_back({std::string(key), std::move(message)});
+  void add(std::string_view key, std::string message, std::string code = "invalid") {
+    m_errors.push_back({std::string(key), std::move(message), std::move(code)});
   }
   Status finish() const;
 

@@ -88,7 +88,8 @@ Response problem(const Error& e) {
   if (!e.detail.empty()) o["detail"] = e.detail;
   if (!e.fields.empty()) {
     boost::json::array errs;
-    for (const auto& f : e.fields) errs.push_back({{"field", f.field}, {"message", f.message}});
+    for (const auto& f : e.fields)
+      errs.push_back({{"field", f.field}, {"message", f.message}, {"code", f.code}});
     o["errors"] = std::move(errs);
   }
   Response r;

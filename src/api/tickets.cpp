@@ -21,9 +21,9 @@ using store::Tx;
 Audience audience(const Actor& a) { return is_staff(a.role) ? Audience::staff : Audience::requester; }
 
 Error not_found() { return make_error(ErrorCode::not_found, "no such ticket"); }
-Error field_error(std::string field, std::string message) {
+Error field_error(std::string field, std::string message, std::string code = "invalid") {
   Error e = make_error(ErrorCode::invalid_input, "some fields are not valid");
-  e.fields.push_back({std::move(field), std::move(message)});
+  e.fields.push_back({std::move(field), std::move(message), std::move(code)});
   return e;
 }
 
@@ -58,9 +58,9 @@ void record_change(Tx& tx, const Ticket& t, const Actor& a, EventKind kind, std:
 
 Status check_staff_assignee(Tx& tx, Id user_id) {
   auto u = tx.find_user(user_id);
-  if (!u) return field_error("assignee_id", "no such user");
+  if (!u) return field_error("assignee_id", "no such user", "not_found");
   if (!is_staff(u->role) || !u->active)
-    return field_error("assignee_id", "must be an active agent, supervisor or admin");
+    return field_error("assignee_id", "must be an active agent, supervisor or admin", "not_staff");
   return {};
 }
 
@@ -113,10 +113,10 @@ Result<Response> create_ticket(Ctx& ctx) {
 
   auto saved = ctx.s.store.write([&](Tx& tx) -> Result<Ticket> {
     auto req_user = tx.find_user(t.requester_id);
-    if (!req_user) return field_error("requester_id", "no such user");
+    if (!req_user) return field_error("requester_id", "no such user", "not_found");
     t.organisation_id = req_user->organisation_id;
     if (t.category_id && !tx.find_category(*t.category_id))
-      return field_error("category_id", "no such category");
+      return field_error("category_id", "no such category", "not_found");
     t.priority = load_priority_matrix(tx).at(t.impact, t.criticality);
     t.id = tx.insert_ticket(t);
     Event e = event_for(t, a, EventKind::created, now);
@@ -266,11 +266,11 @@ Result<Response> patch_ticket(Ctx& ctx) {
     Ticket t = *found;
     const Ticket before = t;
     if (category && *category && !tx.find_category(**category))
-      return field_error("category_id", "no such category");
+      return field_error("category_id", "no such category", "not_found");
     if (assignee && *assignee) {
       if (auto s = check_staff_assignee(tx, **assignee); !s) return s.error();
     }
-    if (group && *group && !tx.find_group(**group)) return field_error("group_id", "no such group");
+    if (group && *group && !tx.find_group(**group)) return field_error("group_id", "no such group", "not_found");
 
     if (type) t.type = *type;
     if (subject) t.subject = *subject;
@@ -386,7 +386,7 @@ Result<Response> escalate_ticket(Ctx& ctx) {
   auto level = in.integer("to_level", true);
   auto reason = in.text("reason", kMaxReason, TextKind::multi_line, true);
   if (level && !valid_support_level(static_cast<int>(*level)))
-    in.add("to_level", "must be 1, 2 or 3");
+    in.add("to_level", "must be 1, 2 or 3", "out_of_range");
   if (auto s = in.finish(); !s) return s.error();
   const Actor& a = ctx.actor();
   const Millis now = ctx.s.clock.now();

@@ -26,10 +26,14 @@ enum class ErrorCode {
   internal,
 };
 
-// One problem with one field of the input, for validation errors.
+// One problem with one field of the input, for validation errors. `code`
+// is stable for clients to translate: required, too_long, invalid_text,
+// too_short, invalid_type, unknown_value, invalid_format, out_of_range,
+// not_found, not_staff, cycle, unknown_field, invalid (anything else).
 struct FieldError {
   std::string field;
   std::string message;
+  std::string code = "invalid";
 };
 
 struct Error {

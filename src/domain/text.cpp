@@ -50,15 +50,17 @@ std::size_t utf8_length(std::string_view s) {
 
 void check_text(std::vector<FieldError>& errors, std::string_view field, std::string_view value,
                 std::size_t max_chars, TextKind kind, bool required) {
-  auto add = [&](std::string msg) { errors.push_back({std::string(field), std::move(msg)}); };
-  if (!is_valid_utf8(value)) return add("is not valid UTF-8");
+  auto add = [&](std::string msg, const char* code) {
+    errors.push_back({std::string(field), std::move(msg), code});
+  };
+  if (!is_valid_utf8(value)) return add("is not valid UTF-8", "invalid_text");
   bool blank = value.find_first_not_of(" \t\r\n") == std::string_view::npos;
-  if (required && blank) return add("is required");
+  if (required && blank) return add("is required", "required");
   if (utf8_length(value) > max_chars)
-    return add("is longer than " + std::to_string(max_chars) + " characters");
+    return add("is longer than " + std::to_string(max_chars) + " characters", "too_long");
   for (unsigned char c : value) {
     bool allowed_ws = kind == TextKind::multi_line && (c == '\n' || c == '\r' || c == '\t');
-    if ((c < 0x20 && !allowed_ws) || c == 0x7F) return add("contains control characters");
+    if ((c < 0x20 && !allowed_ws) || c == 0x7F) return add("contains control characters", "invalid_text");
   }
 }
 

@@ -456,3 +456,24 @@ class BadInputTests(DeskTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FieldErrorCodeTests(DeskTestCase):
+    """Validation errors carry a stable code the web app translates."""
+
+    def codes(self, body):
+        r = self.admin.post(f"{API}/tickets", json=body)
+        self.assertProblem(r, 422)
+        return {e["field"]: e["code"] for e in r.json()["errors"]}
+
+    def test_codes(self):
+        self.assertEqual(self.codes({}), {f: "required" for f in
+                                          ("type", "subject", "description", "impact",
+                                           "criticality")})
+        good = ticket_payload()
+        self.assertEqual(self.codes({**good, "subject": "x" * 201})["subject"], "too_long")
+        self.assertEqual(self.codes({**good, "impact": 3})["impact"], "invalid_type")
+        self.assertEqual(self.codes({**good, "impact": "huge"})["impact"], "unknown_value")
+        self.assertEqual(self.codes({**good, "colour": "red"})["colour"], "unknown_field")
+        self.assertEqual(self.codes({**good, "subject": "a\x07b"})["subject"], "invalid_text")
+        self.assertEqual(self.codes({**good, "category_id": 999999})["category_id"], "not_found")

@@ -34,7 +34,8 @@ export function setUnauthorizedHandler(fn: () => void): void {
 
 export interface FieldError {
   field: string;
-  message: string;
+  message: string; // English, for logs and integrations
+  code?: string; // stable, for translation (see fieldErrors)
 }
 
 /** An answer other than 2xx, carrying the problem+json body when there is one. */

@@ -1,6 +1,7 @@
 // Turns a failed call into words for the user, and field errors into a map.
 import { ApiError } from './api';
-import { t } from './i18n.svelte';
+import { t, type MessageKey } from './i18n.svelte';
+import { esMX } from './i18n/es-MX';
 
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) {
@@ -22,8 +23,13 @@ export function errorText(e: unknown): string {
   return t('common.error', { detail: e instanceof Error ? e.message : String(e) });
 }
 
+/** Field errors by field, in the user's language (by the server's stable code). */
 export function fieldErrors(e: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (e instanceof ApiError) for (const f of e.errors) out[f.field] = f.message;
+  if (e instanceof ApiError)
+    for (const f of e.errors) {
+      const key = `fieldError.${f.code ?? 'invalid'}` as MessageKey;
+      out[f.field] = key in esMX ? t(key) : f.message;
+    }
   return out;
 }

@@ -293,6 +293,19 @@ export const esMX = {
   'keys.help': 'Mostrar esta ayuda',
   'keys.queues': 'Ir a la lista de tickets',
   'keys.send': 'Enviar el mensaje (en el cuadro de texto)',
+  'fieldError.required': 'Este dato es obligatorio.',
+  'fieldError.too_long': 'Es demasiado largo.',
+  'fieldError.too_short': 'Es demasiado corto (mínimo 8 caracteres).',
+  'fieldError.invalid_text': 'Contiene caracteres no válidos.',
+  'fieldError.invalid_type': 'El valor no tiene el tipo esperado.',
+  'fieldError.unknown_value': 'No es una de las opciones permitidas.',
+  'fieldError.invalid_format': 'El formato no es válido.',
+  'fieldError.out_of_range': 'Está fuera del rango permitido.',
+  'fieldError.not_found': 'No existe.',
+  'fieldError.not_staff': 'Debe ser personal de la mesa de servicio.',
+  'fieldError.cycle': 'Una categoría no puede quedar dentro de sí misma.',
+  'fieldError.unknown_field': 'Campo no reconocido.',
+  'fieldError.invalid': 'El valor no es válido.',
 } as const;
 
 export type MessageKey = keyof typeof esMX;
