@@ -185,13 +185,6 @@ class SqliteStore final : public Store {
     return write_direct([&](Conn& c) { return sd::store::migrate(c, now); });
   }
 
-  Status ping() override {
-    return run_tx([](Tx& tx) -> Status {
-      tx.conn().exec("SELECT 1");
-      return {};
-    }, Mode::read);
-  }
-
   void set_event_listener(EventListener listener) override {
     std::lock_guard lock(m_listener_mu);
     m_listener = std::move(listener);
@@ -320,13 +313,6 @@ class PgStore final : public Store {
   ~PgStore() override {
     m_stop = true;
     if (m_listen_thread.joinable()) m_listen_thread.join();
-  }
-
-  Status ping() override {
-    return run_tx([](Tx& tx) -> Status {
-      tx.conn().exec("SELECT 1");
-      return {};
-    }, Mode::read);
   }
 
   // Returns once the LISTEN connection is up (or after 10 s), so that a

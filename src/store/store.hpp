@@ -32,7 +32,14 @@ class Store {
   // Applies pending migrations; returns how many ran.
   virtual Result<int> migrate(Millis now) = 0;
   // Whether the database answers.
-  virtual Status ping() = 0;
+  Status ping() {
+    return run_tx(
+        [](Tx& tx) -> Status {
+          tx.conn().exec("SELECT 1");
+          return {};
+        },
+        Mode::read);
+  }
 
   // Called with the events of each committed transaction: on SQLite by the
   // writer right after commit; on PostgreSQL by a LISTEN thread, for commits
