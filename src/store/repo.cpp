@@ -154,7 +154,7 @@ std::int64_t sort_key(const Ticket& t, TicketSort s) {
     case TicketSort::updated_at:
       return t.updated_at;
     case TicketSort::priority:
-      return static_cast<std::int64_t>(t.priority);
+      return 5 - static_cast<std::int64_t>(t.priority);  // urgency: higher is more urgent
     case TicketSort::support_level:
       return t.support_level;
     default:
@@ -243,7 +243,11 @@ Page<Ticket> Tx::list_tickets(const TicketQuery& q) {
   const SortExpr sort = sort_expr(q.sort);
   const std::string col = sort.sql;
   const bool by_id = q.sort == TicketSort::id;
-  const char* cmp = q.descending ? " < " : " > ";
+  // Priority is stored 1 (critical) .. 4 (low): "descending priority" means
+  // the most urgent first, which is ascending numbers (and, on a tie, the
+  // oldest first: who has waited longest).
+  const bool descending = q.sort == TicketSort::priority ? !q.descending : q.descending;
+  const char* cmp = descending ? " < " : " > ";
   if (q.after) {
     if (by_id)
       add("id" + std::string(cmp) + b.next(q.after->id));
@@ -252,7 +256,7 @@ Page<Ticket> Tx::list_tickets(const TicketQuery& q) {
           b.next(sort.text ? Value{q.after->text} : Value{q.after->key}) + ", " +
           b.next(q.after->id) + ")");
   }
-  const char* dir = q.descending ? " DESC" : " ASC";
+  const char* dir = descending ? " DESC" : " ASC";
   // The sort value comes back as the last column, for the next cursor.
   std::string sql = std::string("SELECT ") + kTicketCols + ", " + col + " FROM tickets" + where +
                     " ORDER BY ";

@@ -360,6 +360,19 @@ class TicketTests(DeskTestCase):
                     walked = self.admin.list_all({**base, "sort": sort}, limit=2)
                     self.assertEqual(ids(walked), ids(items), f"paged walk of sort={sort}")
 
+    def test_descending_priority_is_most_urgent_first_then_oldest(self):
+        req, _ = self.make_user("requester", login=False)
+        low1 = self.ticket_for(req["id"], impact="not_critical", criticality="low")
+        crit1 = self.admin.create_ticket(requester_id=req["id"], impact="loss_of_functionality",
+                                         criticality="high")
+        low2 = self.ticket_for(req["id"], impact="not_critical", criticality="low")
+        crit2 = self.admin.create_ticket(requester_id=req["id"], impact="loss_of_functionality",
+                                         criticality="high")
+        items = self.admin.list_page({"requester_id": req["id"], "sort": "-priority"})["items"]
+        self.assertEqual(ids(items), [crit1["id"], crit2["id"], low1["id"], low2["id"]])
+        items = self.admin.list_page({"requester_id": req["id"], "sort": "priority"})["items"]
+        self.assertEqual(ids(items), [low2["id"], low1["id"], crit2["id"], crit1["id"]])
+
     def test_cursor_paging_over_a_known_set(self):
         req, _ = self.make_user("requester", login=False)
         created = [self.ticket_for(req["id"])["id"] for _ in range(23)]

@@ -181,7 +181,8 @@ TEST_P(StoreConformance, KeysetPagingVisitsEveryRowOnceInOrder) {
         ASSERT_TRUE(page);
         for (const auto& t : page->items) {
           EXPECT_TRUE(seen.insert(t.id).second) << "duplicate " << t.id;
-          order.emplace_back(sort_key(t, sort), t.id);
+          // Ties follow the sort's direction, except priority: oldest first.
+          order.emplace_back(sort_key(t, sort), sort == TicketSort::priority ? -t.id : t.id);
         }
         if (!page->next) break;
         q.after = page->next;
