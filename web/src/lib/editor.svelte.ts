@@ -1,0 +1,39 @@
+// The state of an admin page's side editor: what is being edited, the
+// "saved" notice, and the form's errors (overall and by field).
+import { errorText, fieldErrors } from './errors';
+import { t } from './i18n.svelte';
+
+export class Editor<T> {
+  editing = $state<T | null>(null);
+  saved = $state('');
+  formError = $state('');
+  fields = $state<Record<string, string>>({});
+
+  /** Opens the editor on a new or existing record. */
+  open(value: T): void {
+    this.editing = value;
+    this.saved = '';
+    this.formError = '';
+    this.fields = {};  // errors of a previous record do not belong to this one
+  }
+
+  close(): void {
+    this.editing = null;
+  }
+
+  /** Runs `action` on the draft; on success closes, says "saved" and reloads; on failure shows the errors. */
+  async save(action: (draft: T) => Promise<unknown>, reload: () => Promise<unknown>): Promise<void> {
+    if (!this.editing) return;
+    this.formError = '';
+    this.fields = {};
+    try {
+      await action(this.editing);
+      this.editing = null;
+      this.saved = t('common.saved');
+      await reload();
+    } catch (err) {
+      this.formError = errorText(err);
+      this.fields = fieldErrors(err);
+    }
+  }
+}
