@@ -14,12 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 Response too_many(Millis retry_ms) {
   Error e = make_error(ErrorCode::too_many_requests, "too many failed sign-ins; try again later");
   Response r = problem(e);
@@ -48,7 +42,8 @@ Result<Response> login(Ctx& ctx) {
   auto email = in.text("email", kMaxEmail, TextKind::single_line, true);
   auto password = in.text("password", 1024, TextKind::single_line, true);
   if (auto s = in.finish(); !s) return s.error();
-  const std::string account_key = "account:" + lower(*email);
+  const std::string login = to_lower_ascii(*email);
+  const std::string account_key = "account:" + login;
   const std::string address_key = "address:" + ctx.req.remote_address;
   const Millis now = ctx.s.clock.now();
   Millis wait = std::max(ctx.s.login_by_account.retry_after(account_key, now),
@@ -57,7 +52,7 @@ Result<Response> login(Ctx& ctx) {
 
   auto found = ctx.s.store.read(
       [&](store::Tx& tx) -> Result<std::optional<std::pair<User, std::string>>> {
-        auto u = tx.find_user_by_email(lower(*email));
+        auto u = tx.find_user_by_email(login);
         if (!u) return std::nullopt;
         auto h = tx.password_hash(u->id);
         return std::make_pair(*u, h.value_or(""));

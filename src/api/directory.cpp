@@ -18,25 +18,9 @@ namespace {
 namespace json = boost::json;
 using store::Tx;
 
-Error field_error(std::string field, std::string message, std::string code = "invalid") {
-  Error e = make_error(ErrorCode::invalid_input, "some fields are not valid");
-  e.fields.push_back({std::move(field), std::move(message), std::move(code)});
-  return e;
-}
 Error forbidden(std::string why) { return make_error(ErrorCode::forbidden, std::move(why)); }
 Error missing(std::string what) { return make_error(ErrorCode::not_found, "no such " + what); }
 
-Response created(json::object body, const std::string& location) {
-  Response r = json_response(201, body);
-  r.headers.emplace_back("Location", location);
-  return r;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 bool valid_language(const std::string& l) { return l == "es-MX" || l == "en"; }
 bool valid_timezone(const std::string& tz) {
@@ -105,7 +89,7 @@ Result<UserInput> read_user(const json::object& body, bool creating) {
     u.email = in.text("email", kMaxEmail, TextKind::single_line, !creating);
     if (u.email && !u.email->empty() && !looks_like_email(*u.email))
       in.add("email", "is not an email address", "invalid_format");
-    if (u.email) u.email = lower(*u.email);
+    if (u.email) u.email = to_lower_ascii(*u.email);
   }
   if (creating || in.has("name")) u.name = in.text("name", kMaxName, TextKind::single_line, true);
   u.phone = in.text("phone", kMaxPhone, TextKind::single_line, false);
@@ -468,7 +452,7 @@ Result<Response> write_contact(Ctx& ctx, bool creating) {
     if (role) c.role = *role;
     if (name) c.name = *name;
     if (office) c.office_phone = *office;
-    if (email) c.email = lower(*email);
+    if (email) c.email = to_lower_ascii(*email);
     if (mobile) c.mobile = *mobile;
     if (creating)
       c.id = tx.insert_escalation_contact(c);

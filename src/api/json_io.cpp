@@ -131,6 +131,18 @@ Response json_response(int status, const json::value& v) {
   return r;
 }
 
+Response created(const json::value& body, std::string location) {
+  Response r = json_response(201, body);
+  r.headers.emplace_back("Location", std::move(location));
+  return r;
+}
+
+Error field_error(std::string field, std::string message, std::string code) {
+  Error e = make_error(ErrorCode::invalid_input, "some fields are not valid");
+  e.fields.push_back({std::move(field), std::move(message), std::move(code)});
+  return e;
+}
+
 Response no_content() {
   Response r;
   r.status = 204;

@@ -73,6 +73,11 @@ inline std::string FieldReader::choices<Priority>() {
 
 Response json_response(int status, const boost::json::value& v);
 Response no_content();
+// 201 with the new record and its Location.
+Response created(const boost::json::value& body, std::string location);
+// A validation error about one field, found after reading the input (e.g. a
+// referenced record that does not exist).
+Error field_error(std::string field, std::string message, std::string code = "invalid");
 
 inline boost::json::value opt_json(const std::optional<std::int64_t>& v) {
   return v ? boost::json::value(*v) : boost::json::value(nullptr);

@@ -21,11 +21,6 @@ using store::Tx;
 Audience audience(const Actor& a) { return is_staff(a.role) ? Audience::staff : Audience::requester; }
 
 Error not_found() { return make_error(ErrorCode::not_found, "no such ticket"); }
-Error field_error(std::string field, std::string message, std::string code = "invalid") {
-  Error e = make_error(ErrorCode::invalid_input, "some fields are not valid");
-  e.fields.push_back({std::move(field), std::move(message), std::move(code)});
-  return e;
-}
 
 // The ticket if the actor may see it; not_found otherwise, so that a
 // requester cannot tell someone else's ticket from a missing one.
@@ -68,12 +63,6 @@ Status check_staff_assignee(Tx& tx, Id user_id) {
 Event stored_event(Tx& tx, const Event& e) {
   auto stored = tx.find_event(e.id);
   return stored ? *stored : e;
-}
-
-Result<Response> created(const json::object& body, std::string location) {
-  Response r = json_response(201, body);
-  r.headers.emplace_back("Location", std::move(location));
-  return r;
 }
 
 // POST /api/v1/tickets

@@ -120,8 +120,7 @@ int cmd_demo(const Options& o) {
 int cmd_user_add(const Options& o) {
   auto role = parse_enum<Role>(o.role);
   if (!role) return fail("--role must be requester, agent, supervisor or admin");
-  std::string email = o.email;
-  std::transform(email.begin(), email.end(), email.begin(), ::tolower);
+  const std::string email = to_lower_ascii(o.email);
   if (!looks_like_email(email)) return fail("not an email address: " + o.email);
   std::optional<std::string> hash;
   if (o.password_stdin) {
@@ -169,8 +168,7 @@ int cmd_token_create(const Options& o) {
   auto s = open(o);
   SystemClock clock;
   const std::string token = auth::random_token();
-  std::string email = o.email;
-  std::transform(email.begin(), email.end(), email.begin(), ::tolower);
+  const std::string email = to_lower_ascii(o.email);
   auto r = s->write([&](store::Tx& tx) -> Result<Id> {
     auto u = tx.find_user_by_email(email);
     if (!u) return make_error(ErrorCode::not_found, "no user with that email");

@@ -64,6 +64,13 @@ void check_text(std::vector<FieldError>& errors, std::string_view field, std::st
   }
 }
 
+std::string to_lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 bool looks_like_email(std::string_view s) {
   auto at = s.find('@');
   if (at == std::string_view::npos || at == 0 || at + 1 >= s.size()) return false;

@@ -5,6 +5,7 @@
 #include "domain/error.hpp"
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -22,6 +23,9 @@ void check_text(std::vector<FieldError>& errors, std::string_view field, std::st
                 std::size_t max_chars, TextKind kind, bool required);
 
 bool looks_like_email(std::string_view s);
+
+// ASCII letters to lower case (emails, header names); other bytes unchanged.
+std::string to_lower_ascii(std::string_view s);
 
 // Limits on what people type.
 constexpr std::size_t kMaxSubject = 200;

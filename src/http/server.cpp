@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include "api/problem.hpp"
+#include "domain/text.hpp"
 #include "http/static_files.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -265,9 +266,7 @@ struct Server::Impl {
         req.target = std::string(msg.target());
         req.headers.reserve(16);
         for (const auto& f : msg) {
-          std::string name(f.name_string());
-          for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          req.headers.emplace_back(std::move(name), std::string(f.value()));
+          req.headers.emplace_back(to_lower_ascii(f.name_string()), std::string(f.value()));
         }
         req.body = std::move(msg.body());
         req.remote_address = remote;

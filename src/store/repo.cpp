@@ -145,24 +145,6 @@ struct Binder {
 
 }  // namespace
 
-std::int64_t sort_key(const Ticket& t, TicketSort s) {
-  switch (s) {
-    case TicketSort::id:
-      return t.id;
-    case TicketSort::created_at:
-      return t.created_at;
-    case TicketSort::updated_at:
-      return t.updated_at;
-    case TicketSort::priority:
-      return 5 - static_cast<std::int64_t>(t.priority);  // urgency: higher is more urgent
-    case TicketSort::support_level:
-      return t.support_level;
-    default:
-      break;  // the others are read from the row (see list_tickets)
-  }
-  return t.id;
-}
-
 Id Tx::insert_ticket(const Ticket& t) {
   Id id = 0;
   m_c.query(

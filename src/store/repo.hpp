@@ -102,9 +102,6 @@ struct SessionRecord {
   Millis expires_at = 0;
 };
 
-// The value a numeric sort orders by, ascending (for priority: urgency, so
-// critical is the highest).
-std::int64_t sort_key(const Ticket& t, TicketSort s);
 
 // Whether a read takes the row lock a following update needs (PostgreSQL;
 // SQLite's single writer already serialises writes).

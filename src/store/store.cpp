@@ -214,8 +214,9 @@ class SqliteStore final : public Store {
 
   template <class F>
   Result<int> write_direct(F f) {
-    // Runs on the caller's thread with the writer's lock held, for work that
-    // manages its own transactions (migrations).
+    // Runs on the caller's thread on a connection of its own, for work that
+    // manages its own transactions (migrations); SQLite's busy timeout makes
+    // it wait for the writer.
     std::lock_guard lock(m_direct_mu);
     std::unique_ptr<Conn> c;
     try {

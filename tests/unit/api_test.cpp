@@ -1,6 +1,7 @@
 #include "api/problem.hpp"
 #include "api/query.hpp"
 #include "api/router.hpp"
+#include "domain/text.hpp"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -12,11 +13,6 @@ namespace sd::api {
 extern const char* const kOpenApiJson;
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), ::tolower);
-  return out;
-}
 
 // The published document and the route table list the same operations.
 TEST(OpenApi, DocumentMatchesRoutes) {
@@ -26,8 +22,8 @@ TEST(OpenApi, DocumentMatchesRoutes) {
   for (const auto& [path, item] : doc["paths"].as_object())
     for (const auto& [method, op] : item.as_object())
       if (method != "parameters" && method != "summary" && method != "description")
-        documented.insert(lower(method) + " " + std::string(path));
-  for (const auto& r : routes()) served.insert(lower(method_name(r.method)) + " " + std::string(r.pattern));
+        documented.insert(to_lower_ascii(method) + " " + std::string(path));
+  for (const auto& r : routes()) served.insert(to_lower_ascii(method_name(r.method)) + " " + std::string(r.pattern));
   for (const auto& s : served) EXPECT_TRUE(documented.count(s)) << "undocumented route: " << s;
   for (const auto& d : documented) EXPECT_TRUE(served.count(d)) << "documented but not served: " << d;
 }

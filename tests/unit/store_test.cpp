@@ -24,6 +24,23 @@ std::string pg_admin_url() {
   return url;
 }
 
+// The value a numeric sort orders by, ascending; for priority, urgency
+// (critical highest), since -priority lists the most urgent first.
+std::int64_t sort_key(const Ticket& t, TicketSort s) {
+  switch (s) {
+    case TicketSort::created_at:
+      return t.created_at;
+    case TicketSort::updated_at:
+      return t.updated_at;
+    case TicketSort::priority:
+      return 5 - static_cast<std::int64_t>(t.priority);
+    case TicketSort::support_level:
+      return t.support_level;
+    default:
+      return t.id;
+  }
+}
+
 class StoreConformance : public ::testing::TestWithParam<Dialect> {
  protected:
   void SetUp() override {
