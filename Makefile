@@ -7,7 +7,7 @@ BIN := $(BUILD)/src/servicedesk
 DB ?= var/servicedesk.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all bootstrap configure build web run test bench clean
+.PHONY: all bootstrap configure build web run test test-asan format format-check ci bench clean
 
 all: build
 
@@ -36,6 +36,25 @@ run: build
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j2
+
+# The unit and SQLite integration tests again, built with ASan and UBSan
+# (any report fails the run).
+ASAN_BUILD := build/asan
+test-asan: bootstrap web
+	@[ -f $(ASAN_BUILD)/build.ninja ] || cmake --preset asan -DSD_WERROR=ON >/dev/null
+	@cmake --build $(ASAN_BUILD)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j2 -R '^(unit|integration_sqlite|lint)$$'
+
+CXX_SOURCES = $(shell git ls-files '*.cpp' '*.hpp')
+format:
+	@clang-format -i $(CXX_SOURCES)
+format-check: bootstrap
+	@clang-format --dry-run --Werror $(CXX_SOURCES)
+
+# What CI runs (.ci/run).
+ci: test test-asan format-check
 
 bench: build
 	@bench/run.sh

@@ -1,38 +1,31 @@
 // /api/v1/auth (sign in and out, who am I) and /api/v1/tokens.
+#include <boost/json.hpp>
+
 #include "api/json_io.hpp"
 #include "api/problem.hpp"
 #include "api/router.hpp"
 #include "auth/crypto.hpp"
-
-#include <boost/json.hpp>
-
-#include <algorithm>
-#include <cctype>
+#include "desk/directory.hpp"
+#include "desk/sessions.hpp"
 
 namespace sd::api {
 namespace {
 
 namespace json = boost::json;
 
-Response too_many(Millis retry_ms) {
+Response too_many(Duration retry) {
   Error e = make_error(ErrorCode::too_many_requests, "too many failed sign-ins; try again later");
   Response r = problem(e);
-  r.headers.emplace_back("Retry-After", std::to_string((retry_ms + 999) / 1000));
+  r.headers.emplace_back("Retry-After", std::to_string((retry.count() + 999) / 1000));
   return r;
 }
 
-std::string session_cookie(const Services& s, const std::string& value, Millis max_age_ms) {
-  std::string c = std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
-                  std::to_string(max_age_ms / 1000);
+std::string session_cookie(const Services& s, const std::string& value, Duration max_age) {
+  std::string c = std::string(kSessionCookie) + "=" + value +
+                  "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
+                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(max_age).count());
   if (s.secure_cookies) c += "; Secure";
   return c;
-}
-
-// A hash to verify against when the account does not exist, so that a wrong
-// email takes as long as a wrong password.
-const std::string& decoy_hash() {
-  static const std::string h = auth::hash_password(auth::random_token());
-  return h;
 }
 
 Result<Response> login(Ctx& ctx) {
@@ -42,75 +35,43 @@ Result<Response> login(Ctx& ctx) {
   auto email = in.text("email", kMaxEmail, TextKind::single_line, true);
   auto password = in.text("password", 1024, TextKind::single_line, true);
   if (auto s = in.finish(); !s) return s.error();
-  const std::string login = to_lower_ascii(*email);
-  const std::string account_key = "account:" + login;
-  const std::string address_key = "address:" + ctx.req.remote_address;
-  const Millis now = ctx.s.clock.now();
-  Millis wait = std::max(ctx.s.login_by_account.retry_after(account_key, now),
-                         ctx.s.login_by_address.retry_after(address_key, now));
-  if (wait > 0) return too_many(wait);
-
-  auto found = ctx.s.store.read(
-      [&](store::Tx& tx) -> Result<std::optional<std::pair<User, std::string>>> {
-        auto u = tx.find_user_by_email(login);
-        if (!u) return std::nullopt;
-        auto h = tx.password_hash(u->id);
-        return std::make_pair(*u, h.value_or(""));
-      });
-  if (!found) return found.error();
-  bool ok = false;
-  if (*found && !(*found)->second.empty() && (*found)->first.active)
-    ok = auth::verify_password((*found)->second, *password);
-  else
-    auth::verify_password(decoy_hash(), *password);
-  if (!ok) {
-    ctx.s.login_by_account.record_failure(account_key, now);
-    ctx.s.login_by_address.record_failure(address_key, now);
+  auto r = desk::sign_in(ctx.s.store, ctx.s.sign_in_guard,
+                         desk::SignIn{*email, *password, ctx.req.remote_address}, ctx.s.clock.now(),
+                         ctx.s.session_lifetime);
+  if (!r) return r.error();
+  if (auto* t = std::get_if<desk::Throttled>(&*r)) return too_many(t->retry_after);
+  if (std::holds_alternative<desk::WrongCredentials>(*r))
     return make_error(ErrorCode::unauthorized, "wrong email or password");
-  }
-  ctx.s.login_by_account.reset(account_key);
-
-  const User& user = (*found)->first;
-  const std::string token = auth::random_token();
-  store::SessionRecord rec{user.id, auth::random_token(), now + ctx.s.session_lifetime};
-  auto saved = ctx.s.store.write([&](store::Tx& tx) -> Result<bool> {
-    tx.delete_expired_sessions(now);
-    tx.insert_session(auth::token_hash(token), rec, now);
-    return true;
-  });
-  if (!saved) return saved.error();
-  Response r = json_response(200, json::object{{"user", to_json(user)}, {"csrf_token", rec.csrf_token}});
-  r.headers.emplace_back("Set-Cookie", session_cookie(ctx.s, token, ctx.s.session_lifetime));
-  r.headers.emplace_back("Cache-Control", "no-store");
-  return r;
+  const auto& signed_in = std::get<desk::SignedIn>(*r);
+  Response out = json_response(
+      200, json::object{{"user", to_json(signed_in.user)}, {"csrf_token", signed_in.csrf_token}});
+  out.headers.emplace_back("Set-Cookie",
+                           session_cookie(ctx.s, signed_in.token, ctx.s.session_lifetime));
+  out.headers.emplace_back("Cache-Control", "no-store");
+  return out;
 }
 
 Result<Response> logout(Ctx& ctx) {
   if (ctx.caller->via == AuthVia::session) {
-    auto done = ctx.s.store.write([&](store::Tx& tx) -> Result<bool> {
-      tx.delete_session(ctx.caller->session_hash);
-      return true;
-    });
+    const Instant now = ctx.s.clock.now();
+    auto done = ctx.s.store.write(
+        [&](store::Tx& tx) { return desk::sign_out(tx, ctx.caller->session_hash, now); });
     if (!done) return done.error();
     ctx.s.auth_cache.erase(ctx.caller->session_hash);
   }
   Response r = no_content();
-  r.headers.emplace_back("Set-Cookie", session_cookie(ctx.s, "", 0));
+  r.headers.emplace_back("Set-Cookie", session_cookie(ctx.s, "", Duration{0}));
   return r;
 }
 
 Result<Response> me(Ctx& ctx) {
-  auto u = ctx.s.store.read([&](store::Tx& tx) -> Result<json::object> {
-    auto u = tx.find_user(ctx.actor().id);
-    if (!u) return make_error(ErrorCode::unauthorized, "the user no longer exists");
-    json::object o = to_json(*u);
-    json::array groups;
-    for (Id g : tx.groups_of(u->id)) groups.push_back(g);
-    o["group_ids"] = std::move(groups);
-    return o;
-  });
-  if (!u) return u.error();
-  return json_response(200, *u);
+  auto m = ctx.s.store.read([&](store::Tx& tx) { return desk::me(tx, ctx.actor()); });
+  if (!m) return m.error();
+  json::object o = to_json(m->user);
+  json::array groups;
+  for (Id g : m->group_ids) groups.push_back(g);
+  o["group_ids"] = std::move(groups);
+  return json_response(200, o);
 }
 
 Result<Response> create_token(Ctx& ctx) {
@@ -119,16 +80,16 @@ Result<Response> create_token(Ctx& ctx) {
   FieldReader in(*body, {"name"});
   auto name = in.text("name", kMaxName, TextKind::single_line, true);
   if (auto s = in.finish(); !s) return s.error();
-  const std::string token = auth::random_token();
-  const Millis now = ctx.s.clock.now();
-  auto id = ctx.s.store.write([&](store::Tx& tx) -> Result<Id> {
-    return tx.insert_api_token(ctx.actor().id, *name, auth::token_hash(token), now);
+  const Instant now = ctx.s.clock.now();
+  auto out = ctx.s.store.write([&](store::Tx& tx) {
+    return desk::create_api_token(tx, ctx.actor(), desk::CreateToken{std::nullopt, *name}, now);
   });
-  if (!id) return id.error();
-  Response r = json_response(201, json::object{{"id", *id},
-                                               {"name", *name},
-                                               {"token", token},
-                                               {"created_at", to_iso8601(now)}});
+  if (!out) return out.error();
+  const auto& t = out->value;
+  Response r = json_response(201, json::object{{"id", t.id},
+                                               {"name", t.name},
+                                               {"token", t.token},
+                                               {"created_at", to_iso8601(t.created_at)}});
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }
@@ -136,10 +97,10 @@ Result<Response> create_token(Ctx& ctx) {
 }  // namespace
 
 void add_auth_routes(std::vector<Route>& out) {
-  out.push_back({Method::post, "/api/v1/auth/login", login, Access::public_});
-  out.push_back({Method::post, "/api/v1/auth/logout", logout, Access::authenticated});
-  out.push_back({Method::get, "/api/v1/auth/me", me, Access::authenticated});
-  out.push_back({Method::post, "/api/v1/tokens", create_token, Access::authenticated});
+  out.push_back({Method::post, "/api/v1/auth/login", login, Policy::public_});
+  out.push_back({Method::post, "/api/v1/auth/logout", logout, Policy::signed_in});
+  out.push_back({Method::get, "/api/v1/auth/me", me, Policy::signed_in});
+  out.push_back({Method::post, "/api/v1/tokens", create_token, Policy::signed_in});
 }
 
 }  // namespace sd::api

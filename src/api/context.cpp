@@ -1,8 +1,8 @@
 #include "api/context.hpp"
 
-#include "auth/crypto.hpp"
-
 #include <algorithm>
+
+#include "auth/crypto.hpp"
 
 namespace sd::api {
 
@@ -21,7 +21,7 @@ std::string cookie_value(const Request& req, std::string_view name) {
   return {};
 }
 
-std::optional<AuthCache::Entry> AuthCache::find(const std::string& token_hash, Millis now) {
+std::optional<AuthCache::Entry> AuthCache::find(const std::string& token_hash, Instant now) {
   std::lock_guard lock(m_mu);
   auto it = m_entries.find(token_hash);
   if (it == m_entries.end()) return std::nullopt;
@@ -48,41 +48,9 @@ void AuthCache::clear() {
   m_entries.clear();
 }
 
-namespace {
-
-// Looks a credential up in the store: the user behind it, if it is valid.
-Result<AuthCache::Entry> load_credential(Services& s, AuthVia via, const std::string& hash,
-                                         Millis now) {
-  AuthCache::Entry entry;
-  entry.valid_until = now + AuthCache::kLifetime;
-  auto found = s.store.read([&](store::Tx& tx) -> Result<bool> {
-    std::optional<Id> uid;
-    if (via == AuthVia::token) {
-      uid = tx.find_api_token_user(hash);
-    } else if (auto sess = tx.find_session(hash); sess && sess->expires_at > now) {
-      uid = sess->user_id;
-      entry.csrf_token = sess->csrf_token;
-      entry.valid_until = std::min(entry.valid_until, sess->expires_at);
-    }
-    if (!uid) return false;
-    auto u = tx.find_user(*uid);
-    if (!u || !u->active) return false;
-    bool shares = false;
-    if (u->organisation_id)
-      if (auto o = tx.find_organisation(*u->organisation_id)) shares = o->shared_tickets;
-    entry.actor = Actor{u->id, u->role, u->organisation_id, shares};
-    return true;
-  });
-  if (!found) return found.error();
-  if (!*found) return make_error(ErrorCode::unauthorized, "the session or token is not valid");
-  return entry;
-}
-
-}  // namespace
-
 Result<Caller> authenticate(Services& s, const Request& req) {
   Caller caller;
-  const Millis now = s.clock.now();
+  const Instant now = s.clock.now();
   std::string_view authz = req.header("authorization");
   std::string token;
   if (!authz.empty()) {
@@ -99,16 +67,22 @@ Result<Caller> authenticate(Services& s, const Request& req) {
   const std::string hash = auth::token_hash(token);
   auto entry = s.auth_cache.find(hash, now);
   if (!entry) {
-    auto loaded = load_credential(s, caller.via, hash, now);
-    if (!loaded) return loaded.error();
-    s.auth_cache.put(hash, *loaded);
-    entry = std::move(*loaded);
+    const auto kind =
+        caller.via == AuthVia::token ? desk::CredentialKind::token : desk::CredentialKind::session;
+    auto found = s.store.read([&](store::Tx& tx) -> Result<std::optional<desk::Credential>> {
+      return desk::find_credential(tx, kind, hash, now);
+    });
+    if (!found) return found.error();
+    if (!*found) return make_error(ErrorCode::unauthorized, "the session or token is not valid");
+    AuthCache::Entry e{**found, std::min(now + AuthCache::kLifetime, (*found)->expires_at)};
+    s.auth_cache.put(hash, e);
+    entry = std::move(e);
   }
   if (caller.via == AuthVia::session && req.method != Method::get && req.method != Method::head) {
-    if (!auth::constant_time_equal(req.header("x-csrf-token"), entry->csrf_token))
+    if (!auth::constant_time_equal(req.header("x-csrf-token"), entry->credential.csrf_token))
       return make_error(ErrorCode::forbidden, "missing or wrong X-CSRF-Token header");
   }
-  caller.actor = entry->actor;
+  caller.actor = entry->credential.actor;
   if (caller.via == AuthVia::session) caller.session_hash = hash;
   return caller;
 }

@@ -1,18 +1,18 @@
-// What every handler needs: the store, the clock, the login brakes, and the
-// caller once authenticated. Built once at start-up, shared by all worker
-// threads (everything in it is thread-safe).
+// What every handler needs: the store, the clock, the sign-in brakes, and
+// the caller once authenticated. Built once at start-up, shared by all
+// worker threads (everything in it is thread-safe).
 #pragma once
-
-#include "api/message.hpp"
-#include "auth/rate_limiter.hpp"
-#include "domain/clock.hpp"
-#include "domain/permissions.hpp"
-#include "store/store.hpp"
 
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+
+#include "api/message.hpp"
+#include "desk/sessions.hpp"
+#include "domain/actor.hpp"
+#include "domain/time.hpp"
+#include "store/store.hpp"
 
 namespace sd::api {
 
@@ -23,14 +23,13 @@ namespace sd::api {
 class AuthCache {
  public:
   struct Entry {
-    Actor actor;
-    std::string csrf_token;
-    Millis valid_until = 0;
+    desk::Credential credential;
+    Instant valid_until{};
   };
-  static constexpr Millis kLifetime = 5'000;
+  static constexpr Duration kLifetime = std::chrono::seconds(5);
   static constexpr std::size_t kMaxEntries = 100'000;
 
-  std::optional<Entry> find(const std::string& token_hash, Millis now);
+  std::optional<Entry> find(const std::string& token_hash, Instant now);
   void put(const std::string& token_hash, Entry e);
   void erase(const std::string& token_hash);
   void clear();
@@ -44,9 +43,8 @@ struct Services {
   store::Store& store;
   const Clock& clock;
   AuthCache auth_cache;
-  auth::RateLimiter login_by_account{5, 5 * 60 * 1000};
-  auth::RateLimiter login_by_address{20, 5 * 60 * 1000};
-  Millis session_lifetime = 12LL * 3600 * 1000;
+  desk::SignInGuard sign_in_guard;
+  Duration session_lifetime = std::chrono::hours(12);
   bool secure_cookies = false;  // set when served behind HTTPS
   Services(store::Store& s, const Clock& c) : store(s), clock(c) {}
 };

@@ -1,8 +1,8 @@
 #include "api/json_io.hpp"
 
-#include "domain/lifecycle.hpp"
-
 #include <boost/json.hpp>
+
+#include "domain/lifecycle.hpp"
 
 namespace sd::api {
 
@@ -13,14 +13,15 @@ Result<json::object> parse_object_body(const Request& req) {
   auto semi = ct.find(';');
   auto media = ct.substr(0, semi);
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  if (media != "application/json" && !(media.starts_with("application/") && media.ends_with("+json")))
-    return make_error(ErrorCode::unsupported_media_type,
-                      "send the body as application/json");
+  if (media != "application/json" &&
+      !(media.starts_with("application/") && media.ends_with("+json")))
+    return make_error(ErrorCode::unsupported_media_type, "send the body as application/json");
   boost::system::error_code ec;
   json::parse_options opt;
   opt.max_depth = 32;
   json::value v = json::parse(req.body, ec, {}, opt);
-  if (ec) return make_error(ErrorCode::invalid_input, "the body is not valid JSON: " + ec.message());
+  if (ec)
+    return make_error(ErrorCode::invalid_input, "the body is not valid JSON: " + ec.message());
   if (!v.is_object()) return make_error(ErrorCode::invalid_input, "the body must be a JSON object");
   return std::move(v.as_object());
 }
@@ -30,8 +31,9 @@ FieldReader::FieldReader(const json::object& o, std::initializer_list<std::strin
   for (const auto& kv : o) {
     bool known = false;
     for (auto a : allowed) known = known || kv.key() == a;
-    if (!known) add(kv.key().size() > 64 ? std::string_view("(field)") : std::string_view(kv.key()),
-                    "is not a known field", "unknown_field");
+    if (!known)
+      add(kv.key().size() > 64 ? std::string_view("(field)") : std::string_view(kv.key()),
+          "is not a known field", "unknown_field");
   }
 }
 
@@ -161,6 +163,7 @@ json::object to_json(const Ticket& t, Audience a) {
   o["priority"] = to_string(t.priority);
   if (a == Audience::staff) o["support_level"] = t.support_level;
   o["status"] = to_string(t.status);
+  o["status_category"] = to_string(category_of(t.status));
   o["requester_id"] = t.requester_id;
   o["organisation_id"] = opt_json(t.organisation_id);
   if (a == Audience::staff) {
@@ -184,6 +187,7 @@ json::object to_json(const Event& e) {
   return {{"id", e.id},
           {"ticket_id", e.ticket_id},
           {"kind", to_string(e.kind)},
+          {"actor_type", to_string(e.actor_kind)},
           {"actor_id", opt_json(e.actor_id)},
           {"actor_name", e.actor_name},
           {"internal", e.internal},
@@ -229,6 +233,37 @@ json::object to_json(const Category& c) {
           {"name", c.name},
           {"parent_id", opt_json(c.parent_id)},
           {"created_at", to_iso8601(c.created_at)}};
+}
+
+json::object to_json(const EscalationContact& c) {
+  return {{"id", c.id},
+          {"level", c.level},
+          {"role", c.role},
+          {"name", c.name},
+          {"office_phone", c.office_phone},
+          {"email", c.email},
+          {"mobile", c.mobile},
+          {"created_at", to_iso8601(c.created_at)}};
+}
+
+json::object to_json(const Job& j) {
+  boost::system::error_code ec;
+  json::value payload = json::parse(j.payload, ec);
+  if (ec) payload = nullptr;
+  return {
+      {"id", j.id},
+      {"kind", j.kind},
+      {"status", to_string(j.status)},
+      {"payload", std::move(payload)},
+      {"due_at", to_iso8601(j.due_at)},
+      {"attempts", j.attempts},
+      {"max_attempts", j.max_attempts},
+      {"last_error", j.last_error},
+      {"lease_owner", j.lease_owner.empty() ? json::value(nullptr) : json::value(j.lease_owner)},
+      {"lease_expires_at", opt_time(j.lease_expires_at)},
+      {"created_at", to_iso8601(j.created_at)},
+      {"updated_at", to_iso8601(j.updated_at)},
+      {"done_at", opt_time(j.done_at)}};
 }
 
 }  // namespace sd::api

@@ -2,21 +2,21 @@
 // every field error at once) and writing the desk's records as JSON.
 #pragma once
 
-#include "api/message.hpp"
-#include "domain/enums.hpp"
-#include "domain/error.hpp"
-#include "domain/model.hpp"
-#include "domain/text.hpp"
-
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "api/message.hpp"
+#include "domain/enums.hpp"
+#include "domain/error.hpp"
+#include "domain/job.hpp"
+#include "domain/model.hpp"
+#include "domain/text.hpp"
 
 namespace sd::api {
 
@@ -32,7 +32,7 @@ class FieldReader {
 
   bool has(std::string_view key) const { return m_o.contains(key); }
   std::optional<std::string> text(std::string_view key, std::size_t max, TextKind kind,
-                                   bool required);
+                                  bool required);
   std::optional<std::int64_t> integer(std::string_view key, bool required);
   // Present and null -> optional holding nullopt; absent -> nullopt.
   std::optional<std::optional<Id>> nullable_id(std::string_view key);
@@ -82,7 +82,7 @@ Error field_error(std::string field, std::string message, std::string code = "in
 inline boost::json::value opt_json(const std::optional<std::int64_t>& v) {
   return v ? boost::json::value(*v) : boost::json::value(nullptr);
 }
-inline boost::json::value opt_time(const std::optional<Millis>& v) {
+inline boost::json::value opt_time(const std::optional<Instant>& v) {
   return v ? boost::json::value(to_iso8601(*v)) : boost::json::value(nullptr);
 }
 
@@ -94,5 +94,7 @@ boost::json::object to_json(const User& u);
 boost::json::object to_json(const Organisation& o);
 boost::json::object to_json(const Group& g, const std::vector<Id>& members);
 boost::json::object to_json(const Category& c);
+boost::json::object to_json(const EscalationContact& c);
+boost::json::object to_json(const Job& j);
 
 }  // namespace sd::api

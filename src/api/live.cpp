@@ -1,20 +1,23 @@
 #include "api/live.hpp"
 
-#include "api/json_io.hpp"
-#include "domain/permissions.hpp"
-
 #include <boost/json.hpp>
-
 #include <cstdio>
 #include <random>
+
+#include "api/json_io.hpp"
+#include "domain/permissions.hpp"
+#include "domain/scope.hpp"
+#include "store/repo/events.hpp"
+#include "store/repo/tickets.hpp"
 
 namespace sd::api {
 
 namespace json = boost::json;
 
 namespace {
-constexpr Millis kPresenceRefresh = 15'000;
-constexpr Millis kPresenceExpiry = 45'000;
+constexpr Duration kPresenceRefresh = std::chrono::seconds(15);
+constexpr Duration kPresenceExpiry = std::chrono::seconds(45);
+constexpr int kFeedBatch = 500;
 
 std::string random_node_id() {
   std::random_device rd;
@@ -24,7 +27,8 @@ std::string random_node_id() {
 }
 }  // namespace
 
-LiveHub::LiveHub(Services& s) : m_s(s), m_node(random_node_id()), m_thread([this] { run(); }) {
+LiveHub::LiveHub(Services& s)
+    : m_s(s), m_feed(s.store.open_feed()), m_node(random_node_id()), m_thread([this] { run(); }) {
   m_s.store.set_signal_listener([this](const std::string& p) { on_signal(p); });
 }
 
@@ -44,19 +48,14 @@ Result<std::pair<Caller, std::string>> LiveHub::admit(const Request& req) {
   auto host = req.header("host");
   if (!origin.empty()) {
     auto scheme_end = origin.find("://");
-    auto origin_host = scheme_end == std::string_view::npos ? origin : origin.substr(scheme_end + 3);
+    auto origin_host =
+        scheme_end == std::string_view::npos ? origin : origin.substr(scheme_end + 3);
     if (origin_host != host)
       return make_error(ErrorCode::forbidden, "the live channel only accepts its own origin");
   }
   auto caller = authenticate(m_s, req);
   if (!caller) return caller.error();
-  auto user = m_s.store.read([&](store::Tx& tx) -> Result<User> {
-    auto u = tx.find_user(caller->actor.id);
-    if (!u) return make_error(ErrorCode::unauthorized, "the user no longer exists");
-    return *u;
-  });
-  if (!user) return user.error();
-  return std::make_pair(*caller, user->name);
+  return std::make_pair(*caller, caller->actor.name);
 }
 
 void LiveHub::attach(const std::shared_ptr<LiveClient>& client) {
@@ -78,7 +77,7 @@ void LiveHub::detach(LiveClient* client) {
 }
 
 void LiveHub::on_message(LiveClient& client, std::string_view text) {
-  if (!is_staff(client.caller.actor.role)) return;  // presence is for staff
+  if (!is_staff(client.caller.actor)) return;  // presence is for staff
   boost::system::error_code ec;
   auto v = json::parse(text, ec);
   if (ec || !v.is_object()) return;
@@ -124,7 +123,7 @@ std::string LiveHub::local_viewers_signal(Id ticket_id) {
 
 // Sends the changed local lists, all of them when a refresh is due, and
 // forgets the lists of nodes that stopped refreshing theirs.
-void LiveHub::send_presence_signals(Millis now) {
+void LiveHub::send_presence_signals(Instant now) {
   std::vector<std::string> signals;
   {
     std::lock_guard lock(m_mu);
@@ -135,7 +134,8 @@ void LiveHub::send_presence_signals(Millis now) {
         if (!viewers.empty()) m_presence_dirty.insert(ticket);
       std::vector<Id> expired;
       for (auto& [ticket, nodes] : m_remote) {
-        std::erase_if(nodes, [&](const auto& n) { return now - n.second.received_at > kPresenceExpiry; });
+        std::erase_if(nodes,
+                      [&](const auto& n) { return now - n.second.received_at > kPresenceExpiry; });
         if (nodes.empty()) expired.push_back(ticket);
       }
       for (Id t : expired) {
@@ -187,32 +187,34 @@ void LiveHub::broadcast_presence(Id ticket_id) {
   if (it->second.empty()) m_presence.erase(it);
 }
 
-void LiveHub::publish(const std::vector<store::EventRef>& events) {
+void LiveHub::wake() {
   {
     std::lock_guard lock(m_mu);
-    // A hub that falls far behind drops the oldest news rather than memory.
-    for (const auto& e : events) m_queue.push_back(e);
-    while (m_queue.size() > 100'000) m_queue.pop_front();
+    m_woken = true;
   }
   m_cv.notify_one();
 }
 
 void LiveHub::run() {
   for (;;) {
-    std::optional<store::EventRef> ref;
     {
       std::unique_lock lock(m_mu);
-      m_cv.wait_for(lock, std::chrono::seconds(5), [&] {
-        return m_stopping || !m_queue.empty() || !m_presence_dirty.empty();
-      });
+      m_cv.wait_for(lock, std::chrono::seconds(1),
+                    [&] { return m_stopping || m_woken || !m_presence_dirty.empty(); });
       if (m_stopping) return;
-      if (!m_queue.empty()) {
-        ref = m_queue.front();
-        m_queue.pop_front();
-      }
+      m_woken = false;
     }
     send_presence_signals(m_s.clock.now());
-    if (ref) fan_out(*ref);
+    drain_feed();
+  }
+}
+
+void LiveHub::drain_feed() {
+  for (;;) {
+    auto refs = m_feed->next(kFeedBatch);
+    if (!refs) return;  // the store is unreachable: the next round tries again
+    for (const auto& r : *refs) fan_out(r);
+    if (static_cast<int>(refs->size()) < kFeedBatch) return;
   }
 }
 
@@ -222,8 +224,8 @@ void LiveHub::fan_out(const store::EventRef& ref) {
     if (m_clients.empty()) return;
   }
   auto loaded = m_s.store.read([&](store::Tx& tx) -> Result<std::pair<Ticket, Event>> {
-    auto t = tx.find_ticket(ref.ticket_id);
-    auto e = tx.find_event(ref.event_id);
+    auto t = tx.tickets().find(ref.ticket_id, TicketScope::everything());
+    auto e = tx.events().find(ref.event_id);
     if (!t || !e) return make_error(ErrorCode::not_found, "gone");
     return std::make_pair(*t, *e);
   });
@@ -232,14 +234,15 @@ void LiveHub::fan_out(const store::EventRef& ref) {
   const std::string staff_msg = json::serialize(json::object{
       {"type", "event"}, {"ticket", to_json(ticket, Audience::staff)}, {"event", to_json(event)}});
   const std::string requester_msg =
-      event.internal ? std::string()
-                     : json::serialize(json::object{{"type", "event"},
-                                                    {"ticket", to_json(ticket, Audience::requester)},
-                                                    {"event", to_json(event)}});
+      event.internal
+          ? std::string()
+          : json::serialize(json::object{{"type", "event"},
+                                         {"ticket", to_json(ticket, Audience::requester)},
+                                         {"event", to_json(event)}});
   std::lock_guard lock(m_mu);
   for (const auto& c : m_clients) {
     const Actor& a = c->caller.actor;
-    if (is_staff(a.role))
+    if (is_staff(a))
       c->send(staff_msg);
     else if (!requester_msg.empty() && can_see_ticket(a, ticket))
       c->send(requester_msg);

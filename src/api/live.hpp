@@ -3,19 +3,16 @@
 // sockets: http/ adapts each WebSocket to a LiveClient.
 //
 // Thread-safety: every public method may be called from any thread.
-// publish() only queues; the hub's own thread loads the events and fans
-// them out, so a store's writer never waits on clients.
+// wake() only signals; the hub's own thread reads the committed events from
+// the store's feed (in commit order, none skipped however far behind it
+// falls) and fans them out, so a store's writer never waits on clients.
 //
 // Presence spans nodes: each node sends its own viewers of a ticket to the
 // others as a store signal whenever they change, and again every 15 s; a
 // node's list that is not refreshed for 45 s (the node died) is dropped.
 #pragma once
 
-#include "api/context.hpp"
-#include "store/repo.hpp"
-
 #include <boost/json/array.hpp>
-
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -25,6 +22,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "api/context.hpp"
+#include "store/store.hpp"
 
 namespace sd::api {
 
@@ -53,28 +53,31 @@ class LiveHub {
   void detach(LiveClient* client);
   // A message from the client: watch / unwatch a ticket.
   void on_message(LiveClient& client, std::string_view text);
-  // Events committed by the store.
-  void publish(const std::vector<store::EventRef>& events);
+  // Events were committed: read them from the feed. The hub also looks
+  // every second by itself (commits of other processes on SQLite).
+  void wake();
   // Another node's viewers of a ticket (a store signal).
   void on_signal(const std::string& payload);
 
  private:
   void run();
+  void drain_feed();
   void fan_out(const store::EventRef& ref);
-  void broadcast_presence(Id ticket_id);  // REQUIRES: m_mu held
-  void presence_changed(Id ticket_id);    // REQUIRES: m_mu held
+  void broadcast_presence(Id ticket_id);           // REQUIRES: m_mu held
+  void presence_changed(Id ticket_id);             // REQUIRES: m_mu held
   std::string local_viewers_signal(Id ticket_id);  // REQUIRES: m_mu held
-  void send_presence_signals(Millis now);
+  void send_presence_signals(Instant now);
 
   struct RemoteViewers {
     boost::json::array viewers;
-    Millis received_at = 0;
+    Instant received_at{};
   };
 
   Services& m_s;
   std::mutex m_mu;
   std::condition_variable m_cv;
-  std::deque<store::EventRef> m_queue;
+  std::unique_ptr<store::EventFeed> m_feed;  // used by the hub's thread only
+  bool m_woken = false;
   bool m_stopping = false;
   std::set<std::shared_ptr<LiveClient>> m_clients;
   // ticket -> client -> "viewing" | "replying"
@@ -83,7 +86,7 @@ class LiveHub {
   std::map<Id, std::map<std::string, RemoteViewers>> m_remote;
   std::set<Id> m_presence_dirty;  // local lists to send to the other nodes
   std::string m_node;             // this node, in signals
-  Millis m_last_refresh = 0;
+  Instant m_last_refresh{};
   std::thread m_thread;  // last: starts after everything it uses
 };
 

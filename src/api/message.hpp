@@ -13,8 +13,8 @@ enum class Method { get, head, post, put, patch, del, options, other };
 
 struct Request {
   Method method = Method::get;
-  std::string method_name;  // as sent, for logs and 405s
-  std::string target;       // path and query, as sent
+  std::string method_name;                                   // as sent, for logs and 405s
+  std::string target;                                        // path and query, as sent
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
   std::string remote_address;
@@ -33,6 +33,9 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Why a request failed, for the server's log only (a driver's message);
+  // never sent to the client.
+  std::string log_detail;
 };
 
 }  // namespace sd::api

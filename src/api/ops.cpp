@@ -1,8 +1,8 @@
 // /healthz, /readyz and the OpenAPI document.
+#include <boost/json.hpp>
+
 #include "api/json_io.hpp"
 #include "api/router.hpp"
-
-#include <boost/json.hpp>
 
 namespace sd::api {
 
@@ -34,10 +34,10 @@ Result<Response> live_without_upgrade(Ctx&) {
 }  // namespace
 
 void add_ops_routes(std::vector<Route>& out) {
-  out.push_back({Method::get, "/api/v1/live", live_without_upgrade, Access::authenticated});
-  out.push_back({Method::get, "/healthz", healthz, Access::public_});
-  out.push_back({Method::get, "/readyz", readyz, Access::public_});
-  out.push_back({Method::get, "/api/v1/openapi.json", openapi, Access::public_});
+  out.push_back({Method::get, "/api/v1/live", live_without_upgrade, Policy::signed_in});
+  out.push_back({Method::get, "/healthz", healthz, Policy::public_});
+  out.push_back({Method::get, "/readyz", readyz, Policy::public_});
+  out.push_back({Method::get, "/api/v1/openapi.json", openapi, Policy::public_});
 }
 
 }  // namespace sd::api

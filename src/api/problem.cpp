@@ -96,6 +96,7 @@ Response problem(const Error& e) {
   r.status = status;
   r.content_type = "application/problem+json";
   r.body = boost::json::serialize(o);
+  r.log_detail = e.cause;
   if (e.code == ErrorCode::unauthorized) r.headers.emplace_back("WWW-Authenticate", "Bearer");
   if (e.code == ErrorCode::upgrade_required) r.headers.emplace_back("Upgrade", "websocket");
   return r;

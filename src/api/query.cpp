@@ -1,8 +1,8 @@
 #include "api/query.hpp"
 
-#include "domain/text.hpp"
-
 #include <charconv>
+
+#include "domain/text.hpp"
 
 namespace sd::api {
 namespace {
@@ -24,8 +24,8 @@ Status reject_unknown_params(const Ctx& ctx, std::initializer_list<std::string_v
     bool ok = false;
     for (auto n : known) ok = ok || k == n;
     if (!ok)
-      return make_error(ErrorCode::invalid_input,
-                        k.size() <= 64 ? "unknown query parameter " + k : "unknown query parameter");
+      return make_error(ErrorCode::invalid_input, k.size() <= 64 ? "unknown query parameter " + k
+                                                                 : "unknown query parameter");
   }
   return {};
 }
@@ -70,8 +70,8 @@ Result<store::RefFilter> parse_ref_filter(const Ctx& ctx, std::string_view name)
 }
 
 std::string encode_cursor(std::string_view sort, const store::Cursor& c) {
-  std::string plain = std::string(sort) + ":" + std::to_string(c.key) + ":" + c.text + ":" +
-                      std::to_string(c.id);
+  std::string plain =
+      std::string(sort) + ":" + std::to_string(c.key) + ":" + c.text + ":" + std::to_string(c.id);
   static const char* hex = "0123456789abcdef";
   std::string out;
   for (unsigned char ch : plain) {

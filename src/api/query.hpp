@@ -2,14 +2,15 @@
 // limits and opaque cursors. Every failure is a 400 naming the parameter.
 #pragma once
 
-#include "api/router.hpp"
-#include "domain/enums.hpp"
-#include "domain/error.hpp"
-#include "store/repo.hpp"
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "api/router.hpp"
+#include "domain/enums.hpp"
+#include "domain/error.hpp"
+#include "store/repo/page.hpp"
+#include "store/repo/tickets.hpp"
 
 namespace sd::api {
 

@@ -1,12 +1,12 @@
 #include "api/router.hpp"
 
-#include "api/problem.hpp"
-#include "domain/text.hpp"
-
 #include <boost/url/parse.hpp>
-
 #include <charconv>
 #include <exception>
+
+#include "api/problem.hpp"
+#include "domain/permissions.hpp"
+#include "domain/text.hpp"
 
 namespace sd::api {
 
@@ -23,10 +23,27 @@ const std::vector<Route>& routes() {
     add_ticket_routes(r);
     add_directory_routes(r);
     add_settings_routes(r);
+    add_admin_routes(r);
     add_ops_routes(r);
     return r;
   }();
   return table;
+}
+
+std::string_view policy_name(Policy p) {
+  switch (p) {
+    case Policy::public_:
+      return "public";
+    case Policy::signed_in:
+      return "signed_in";
+    case Policy::staff:
+      return "staff";
+    case Policy::supervisor:
+      return "supervisor";
+    case Policy::admin:
+      return "admin";
+  }
+  return "admin";
 }
 
 std::string_view method_name(Method m) {
@@ -83,6 +100,24 @@ bool same_shape(std::string_view pattern, std::string_view path) {
   return match(pattern, path, ignored);
 }
 
+Status allowed(Policy p, const Actor& a) {
+  switch (p) {
+    case Policy::public_:
+    case Policy::signed_in:
+      return {};
+    case Policy::staff:
+      if (is_staff(a)) return {};
+      return make_error(ErrorCode::forbidden, "this is for staff");
+    case Policy::supervisor:
+      if (at_least(a.role, Role::supervisor)) return {};
+      return make_error(ErrorCode::forbidden, "this is for supervisors and admins");
+    case Policy::admin:
+      if (a.role == Role::admin) return {};
+      return make_error(ErrorCode::forbidden, "this is for admins");
+  }
+  return make_error(ErrorCode::forbidden, "not allowed");
+}
+
 Result<Response> dispatch(Services& s, const Request& req) {
   auto url = boost::urls::parse_origin_form(req.target);
   if (!url) return make_error(ErrorCode::invalid_input, "the request target is not a valid URL");
@@ -114,11 +149,12 @@ Result<Response> dispatch(Services& s, const Request& req) {
     ctx.query.emplace_back(p.key, p.value);
   }
   std::optional<Caller> caller;
-  if (found->access == Access::authenticated) {
+  if (found->policy != Policy::public_) {
     auto c = authenticate(s, req);
     if (!c) return c.error();
     caller = std::move(*c);
     ctx.caller = &*caller;
+    if (auto st = allowed(found->policy, caller->actor); !st) return st.error();
   }
   return found->handler(ctx);
 }
@@ -132,7 +168,7 @@ Response handle(Services& s, const Request& req) {
     if (req.method == Method::head) out.body.clear();
     return out;
   } catch (const std::exception& e) {
-    return problem(make_error(ErrorCode::internal, "internal error"));
+    return problem(internal_error(std::string("exception in a handler: ") + e.what()));
   }
 }
 

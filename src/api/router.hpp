@@ -3,13 +3,13 @@
 // functions, one file per resource.
 #pragma once
 
-#include "api/context.hpp"
-#include "api/message.hpp"
-
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "api/context.hpp"
+#include "api/message.hpp"
 
 namespace sd::api {
 
@@ -31,14 +31,30 @@ struct Ctx {
 
 using Handler = Result<Response> (*)(Ctx&);
 
-enum class Access { public_, authenticated };
+// Who may call a route, checked by the router before the handler runs
+// (anonymous callers get 401, signed-in ones below the role 403). What a
+// signed-in caller may do with one record (their own ticket, their own
+// user) is for desk/ to say.
+enum class Policy {
+  public_,     // anyone, signed in or not
+  signed_in,   // any active user
+  staff,       // agents, supervisors and admins
+  supervisor,  // supervisors and admins
+  admin,
+};
 
+// A route names its policy: there is no default, so a route without one
+// does not compile.
 struct Route {
+  Route(Method m, std::string_view p, Handler h, Policy pol)
+      : method(m), pattern(p), handler(h), policy(pol) {}
   Method method;
   std::string_view pattern;  // e.g. /api/v1/tickets/{id}/events
   Handler handler;
-  Access access;
+  Policy policy;
 };
+
+std::string_view policy_name(Policy p);
 
 // Every route the server answers; the OpenAPI test compares it with the
 // published document.
@@ -55,5 +71,6 @@ void add_directory_routes(std::vector<Route>& out);
 void add_auth_routes(std::vector<Route>& out);
 void add_ops_routes(std::vector<Route>& out);
 void add_settings_routes(std::vector<Route>& out);
+void add_admin_routes(std::vector<Route>& out);
 
 }  // namespace sd::api

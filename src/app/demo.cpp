@@ -1,10 +1,11 @@
 #include "app/demo.hpp"
 
-#include "auth/crypto.hpp"
-#include "domain/lifecycle.hpp"
-#include "domain/priority.hpp"
-
 #include <random>
+
+#include "desk/directory.hpp"
+#include "desk/settings.hpp"
+#include "desk/tickets.hpp"
+#include "store/repo/users.hpp"
 
 namespace sd::app {
 namespace {
@@ -42,10 +43,14 @@ struct Subject {
 };
 
 constexpr const char* kCategories[][2] = {
-    {"Hardware", nullptr},         {"Equipo de cómputo", "Hardware"},
-    {"Impresoras", "Hardware"},    {"Software", nullptr},
-    {"Correo electrónico", "Software"}, {"Sistemas institucionales", "Software"},
-    {"Red y comunicaciones", nullptr},  {"Telefonía", "Red y comunicaciones"},
+    {"Hardware", nullptr},
+    {"Equipo de cómputo", "Hardware"},
+    {"Impresoras", "Hardware"},
+    {"Software", nullptr},
+    {"Correo electrónico", "Software"},
+    {"Sistemas institucionales", "Software"},
+    {"Red y comunicaciones", nullptr},
+    {"Telefonía", "Red y comunicaciones"},
     {"Accesos y cuentas", nullptr},
 };
 
@@ -89,163 +94,167 @@ std::vector<DemoLogin> demo_logins() {
   return out;
 }
 
-Result<DemoResult> load_demo(store::Store& store, long tickets, Millis now) {
+namespace {
+
+// Unwraps a use case's outcome inside the loader; the first failure ends it.
+template <class T>
+Result<T> value_of(Result<desk::Outcome<T>> r) {
+  if (!r) return r.error();
+  return std::move(r->value);
+}
+
+}  // namespace
+
+Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
   DemoResult out;
-  const std::string hash = auth::hash_password(kDemoPassword);
+  auto password = desk::prepare_password(kDemoPassword);
+  if (!password) return password.error();
   std::mt19937_64 rng(20261127);
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  // The loader is the desk itself putting history in place; people then act
+  // on the tickets as they would have.
+  const Actor loader = Actor::system("demo");
 
-  std::vector<Id> staff_ids, requester_ids, group_ids, category_ids;
-  std::vector<std::optional<Id>> requester_orgs;
+  std::vector<Actor> staff, requesters;
+  std::vector<Id> group_ids, category_ids;
+  AutoClosePolicy policy;
   auto setup = store.write([&](store::Tx& tx) -> Result<bool> {
-    if (tx.find_user_by_email(kStaff[0].email))
+    if (tx.users().find_by_email(kStaff[0].email))
       return make_error(ErrorCode::conflict, "the demo is already loaded");
-    Organisation org{0, "Instituto Ficticio de Servicios Digitales", false, now};
-    org.id = tx.insert_organisation(org);
-    Organisation org2{0, "Dirección Ejemplo de Planeación", true, now};
-    org2.id = tx.insert_organisation(org2);
+    // Auto-close stays off while history is written (the closings that
+    // would have happened are in the history); it is scheduled afterwards
+    // for what is left resolved.
+    policy = desk::auto_close_policy(tx);
+    AutoClosePolicy off = policy;
+    off.enabled = false;
+    if (auto r = desk::set_auto_close_policy(tx, loader, off, now); !r) return r.error();
+    auto org = value_of(desk::save_organisation(
+        tx, loader, {std::nullopt, "Instituto Ficticio de Servicios Digitales", false}, now));
+    if (!org) return org.error();
+    auto org2 = value_of(desk::save_organisation(
+        tx, loader, {std::nullopt, "Dirección Ejemplo de Planeación", true}, now));
+    if (!org2) return org2.error();
+    auto add = [&](const Person& p, std::optional<Id> org_id) -> Result<User> {
+      desk::CreateUser c;
+      c.email = p.email;
+      c.name = p.name;
+      c.phone = p.phone;
+      c.role = p.role;
+      c.organisation_id = org_id;
+      c.password = *password;
+      return value_of(desk::create_user(tx, loader, c, now));
+    };
     for (const auto& p : kStaff) {
-      User u;
-      u.email = p.email;
-      u.name = p.name;
-      u.phone = p.phone;
-      u.role = p.role;
-      u.created_at = now;
-      u.id = tx.insert_user(u, hash);
-      staff_ids.push_back(u.id);
+      auto u = add(p, std::nullopt);
+      if (!u) return u.error();
+      staff.push_back(Actor::user(u->id, u->role));
     }
     std::size_t i = 0;
     for (const auto& p : kRequesters) {
-      User u;
-      u.email = p.email;
-      u.name = p.name;
-      u.phone = p.phone;
-      u.role = p.role;
-      u.organisation_id = (i++ % 3 == 2) ? org2.id : org.id;
-      u.created_at = now;
-      u.id = tx.insert_user(u, hash);
-      requester_ids.push_back(u.id);
-      requester_orgs.push_back(u.organisation_id);
+      const bool second = i++ % 3 == 2;
+      auto u = add(p, second ? org2->id : org->id);
+      if (!u) return u.error();
+      requesters.push_back(Actor::user(u->id, u->role, u->organisation_id, second));
     }
+    // Agents 1-2 serve level 1 (and the supervisor), the technician level 2,
+    // the specialist level 3.
     const char* group_names[] = {"Mesa de Servicio (N1)", "Asistencia Técnica (N2)",
                                  "Especialistas (N3)"};
+    const std::vector<std::vector<Id>> members = {
+        {staff[1].id, staff[2].id, staff[3].id}, {staff[4].id}, {staff[5].id}};
     for (int level = 1; level <= 3; ++level) {
-      Group g{0, group_names[level - 1], level, now};
-      g.id = tx.insert_group(g);
-      group_ids.push_back(g.id);
+      auto g = value_of(desk::save_group(
+          tx, loader, {std::nullopt, group_names[level - 1], level, members[level - 1]}, now));
+      if (!g) return g.error();
+      group_ids.push_back(g->group.id);
     }
-    // agents 1-2 serve level 1 (and the supervisor), the technician level 2,
-    // the specialist level 3.
-    tx.set_group_members(group_ids[0], {staff_ids[1], staff_ids[2], staff_ids[3]});
-    tx.set_group_members(group_ids[1], {staff_ids[4]});
-    tx.set_group_members(group_ids[2], {staff_ids[5]});
     for (const auto& c : kCategories) {
-      Category cat{0, c[0], std::nullopt, now};
+      std::optional<Id> parent;
       if (c[1])
         for (std::size_t k = 0; k < category_ids.size(); ++k)
-          if (std::string(kCategories[k][0]) == c[1]) cat.parent_id = category_ids[k];
-      cat.id = tx.insert_category(cat);
-      category_ids.push_back(cat.id);
+          if (std::string(kCategories[k][0]) == c[1]) parent = category_ids[k];
+      auto cat = value_of(desk::save_category(tx, loader, {std::nullopt, c[0], parent}, now));
+      if (!cat) return cat.error();
+      category_ids.push_back(cat->id);
     }
     return true;
   });
   if (!setup) return setup.error();
 
-  const PriorityMatrix matrix;
-  const Millis span = 90LL * 24 * 3600 * 1000;  // tickets spread over 90 days
+  // Tickets spread over 90 days; as at a real desk, the newest (the last
+  // five days) are in every status and older ones are nearly all closed.
+  const Duration span = std::chrono::hours(24 * 90);
+  const Duration recent_span = std::chrono::hours(24 * 5);
+  const long recent_count = std::min(tickets, std::max(300L, tickets / 50));
+  const long old_count = tickets - recent_count;
   const long batch = 2000;
+  std::vector<Id> resolved;
   for (long done = 0; done < tickets;) {
     const long n = std::min(batch, tickets - done);
     auto r = store.write([&](store::Tx& tx) -> Result<bool> {
       for (long k = 0; k < n; ++k) {
         const long index = done + k;
+        const bool recent = index >= old_count;
+        Instant at = recent ? now - recent_span + recent_span * (index - old_count) / recent_count
+                            : now - span + (span - recent_span) * index / std::max(old_count, 1L);
         const Subject& s = kSubjects[pick(std::size(kSubjects))];
-        Ticket t;
-        t.type = s.type;
-        t.channel = static_cast<Channel>(pick(enum_count<Channel>()));
-        t.impact = static_cast<Impact>(pick(3));
-        t.criticality = static_cast<Criticality>(pick(3));
-        t.priority = matrix.at(t.impact, t.criticality);
-        t.support_level = default_support_level(t.impact, t.criticality);
-        const std::size_t who = pick(requester_ids.size());
-        t.requester_id = requester_ids[who];
-        t.organisation_id = requester_orgs[who];
-        t.category_id = category_ids[static_cast<std::size_t>(s.category)];
-        t.subject = s.text;
-        t.description = "Reporte de demostración número " + std::to_string(index + 1) +
+        desk::CreateTicket c;
+        c.type = s.type;
+        c.arrived_by = static_cast<Channel>(pick(enum_count<Channel>()));
+        c.impact = static_cast<Impact>(pick(3));
+        c.criticality = static_cast<Criticality>(pick(3));
+        c.category_id = category_ids[static_cast<std::size_t>(s.category)];
+        c.subject = s.text;
+        c.description = "Reporte de demostración número " + std::to_string(index + 1) +
                         ". Datos ficticios para conocer la mesa de servicio.";
-        Millis at = now - span + (span * index) / std::max(tickets, 1L);
-        t.created_at = t.updated_at = at;
-        const Id agent = staff_ids[2 + t.support_level - 1 + (t.support_level == 1 ? pick(2) : 1)];
+        const Actor& requester = requesters[pick(requesters.size())];
+        auto t = value_of(desk::create_ticket(tx, requester, c, at));
+        if (!t) return t.error();
+        const Id id = t->id;
+        const int level = t->support_level;
+        const Actor& agent = staff[2 + level - 1 + (level == 1 ? pick(2) : 1)];
+        const Actor& supervisor = staff[1];
         // Where in its lifecycle the ticket is: 0 new .. 5 closed, 6 cancelled.
-        // As at a real desk, the newest few hundred are spread over every
-        // status and older ones are nearly all closed.
-        const bool recent = tickets - index <= std::max(300L, tickets / 50);
         const std::size_t roll = pick(20);
-        const int stage = recent ? static_cast<int>(pick(7)) : roll < 18 ? 5 : roll == 18 ? 6 : 4;
-        t.id = tx.insert_ticket(t);
-        Event e;
-        e.ticket_id = t.id;
-        e.actor_id = t.requester_id;
-        e.kind = EventKind::created;
-        e.field = "status";
-        e.new_value = "new";
-        e.created_at = at;
-        tx.insert_event(e);
-        auto move = [&](TicketStatus to, Id actor) {
-          at += 600'000 + static_cast<Millis>(pick(3'600'000));
-          const auto old = t.status;
-          if (!apply_transition(t, to, at)) return;
-          Event s{};
-          s.ticket_id = t.id;
-          s.actor_id = actor;
-          s.kind = EventKind::status_change;
-          s.field = "status";
-          s.old_value = std::string(to_string(old));
-          s.new_value = std::string(to_string(to));
-          s.created_at = at;
-          tx.insert_event(s);
+        const int stage = recent ? static_cast<int>(pick(7)) : roll < 19 ? 5 : 6;
+        auto step = [&](Duration base, Duration spread) {
+          at += base + Duration(static_cast<Duration::rep>(pick(spread.count())));
         };
-        auto say = [&](EventKind kind, const char* text, Id actor) {
-          at += 300'000 + static_cast<Millis>(pick(1'800'000));
-          Event c{};
-          c.ticket_id = t.id;
-          c.actor_id = actor;
-          c.kind = kind;
-          c.internal = kind == EventKind::note;
-          c.body = text;
-          c.created_at = at;
-          tx.insert_event(c);
-          t.updated_at = at;
+        auto move = [&](TicketStatus to, const Actor& who) -> Status {
+          step(std::chrono::minutes(10), std::chrono::hours(1));
+          auto m = desk::transition_ticket(tx, who, {id, to}, at);
+          if (!m) return m.error();
+          return {};
         };
-        if (stage == 6) move(TicketStatus::cancelled, t.requester_id);
-        if (stage >= 1 && stage <= 5) {
-          t.assignee_id = agent;
-          t.group_id = group_ids[static_cast<std::size_t>(t.support_level - 1)];
-          Event asg{};
-          asg.ticket_id = t.id;
-          asg.actor_id = staff_ids[1];
-          asg.kind = EventKind::assignment;
-          asg.internal = true;
-          asg.field = "assignee_id";
-          asg.new_value = std::to_string(agent);
-          asg.created_at = at;
-          tx.insert_event(asg);
-          move(TicketStatus::assigned, staff_ids[1]);
+        auto say = [&](const char* text, bool internal, const Actor& who) -> Status {
+          step(std::chrono::minutes(5), std::chrono::minutes(30));
+          auto m = desk::comment_on_ticket(tx, who, {id, text, internal}, at);
+          if (!m) return m.error();
+          return {};
+        };
+        Status st;
+        if (stage == 6) st = move(TicketStatus::cancelled, requester);
+        if (st && stage >= 1 && stage <= 5) {
+          desk::UpdateTicket u;
+          u.ticket_id = id;
+          u.assignee_id = std::optional<Id>(agent.id);
+          u.group_id = std::optional<Id>(group_ids[static_cast<std::size_t>(level - 1)]);
+          auto m = desk::update_ticket(tx, supervisor, u, at);
+          if (!m) return m.error();
         }
-        if (stage >= 2 && stage <= 5) {
-          move(TicketStatus::in_progress, agent);
-          say(EventKind::reply, kReplies[pick(std::size(kReplies))], agent);
-          say(EventKind::note, kNotes[pick(std::size(kNotes))], agent);
+        if (st && stage >= 2 && stage <= 5) {
+          st = move(TicketStatus::in_progress, agent);
+          if (st) st = say(kReplies[pick(std::size(kReplies))], false, agent);
+          if (st) st = say(kNotes[pick(std::size(kNotes))], true, agent);
         }
-        if (stage == 3) move(TicketStatus::pending, agent);
-        if (stage == 4 || stage == 5) {
-          say(EventKind::reply, kReplies[3], agent);
-          move(TicketStatus::resolved, agent);
+        if (st && stage == 3) st = move(TicketStatus::pending, agent);
+        if (st && (stage == 4 || stage == 5)) {
+          st = say(kReplies[3], false, agent);
+          if (st) st = move(TicketStatus::resolved, agent);
         }
-        if (stage == 5) move(TicketStatus::closed, t.requester_id);
-        t.updated_at = std::max(t.updated_at, at);
-        tx.update_ticket(t);
+        if (st && stage == 5) st = move(TicketStatus::closed, requester);
+        if (!st) return st.error();
+        if (stage == 4) resolved.push_back(id);
       }
       return true;
     });
@@ -253,6 +262,15 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Millis now) {
     done += n;
     out.tickets = done;
   }
+  // Auto-close as configured, from now on; a ticket resolved long enough
+  // ago closes as soon as a server runs its jobs.
+  auto closing = store.write([&](store::Tx& tx) -> Result<bool> {
+    if (auto r = desk::set_auto_close_policy(tx, loader, policy, now); !r) return r.error();
+    for (Id id : resolved)
+      if (auto r = desk::schedule_auto_close(tx, loader, id, now); !r) return r.error();
+    return true;
+  });
+  if (!closing) return closing.error();
   return out;
 }
 

@@ -4,10 +4,10 @@
 // person.
 #pragma once
 
-#include "store/store.hpp"
-
 #include <string>
 #include <vector>
+
+#include "store/store.hpp"
 
 namespace sd::app {
 
@@ -26,6 +26,6 @@ struct DemoResult {
 };
 
 // Loads the demo into an empty, migrated store. REQUIRES: no users yet.
-Result<DemoResult> load_demo(store::Store& store, long tickets, Millis now);
+Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now);
 
 }  // namespace sd::app

@@ -1,21 +1,30 @@
 // servicedesk: the one binary. Subcommands serve, migrate, demo, user, token
 // and version; configuration by flags or environment (see README.md).
-#include "api/live.hpp"
-#include "api/router.hpp"
-#include "app/demo.hpp"
-#include "auth/crypto.hpp"
-#include "domain/text.hpp"
-#include "http/server.hpp"
-#include "store/migrations.hpp"
-#include "store/store.hpp"
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <random>
+
+#include "api/live.hpp"
+#include "api/router.hpp"
+#include "app/demo.hpp"
+#include "app/system_clock.hpp"
+#include "auth/crypto.hpp"
+#include "desk/directory.hpp"
+#include "desk/jobs.hpp"
+#include "desk/sessions.hpp"
+#include "domain/text.hpp"
+#include "http/server.hpp"
+#include "jobs/runner.hpp"
+#include "store/migrations.hpp"
+#include "store/repo/users.hpp"
+#include "store/store.hpp"
 
 namespace {
 
@@ -34,21 +43,44 @@ struct Options {
   int workers = std::atoi(env_or("SERVICEDESK_WORKERS", "32").c_str());
   int read_workers = std::atoi(env_or("SERVICEDESK_READ_WORKERS", "4").c_str());
   int io_threads = std::atoi(env_or("SERVICEDESK_IO_THREADS", "2").c_str());
+  long jobs_poll_ms = std::atol(env_or("SERVICEDESK_JOBS_POLL_MS", "1000").c_str());
+  long jobs_lease_ms = std::atol(env_or("SERVICEDESK_JOBS_LEASE_MS", "60000").c_str());
+  long long clock_offset_ms = std::atoll(env_or("SERVICEDESK_CLOCK_OFFSET_MS", "0").c_str());
+  long cache_kib = std::atol(env_or("SERVICEDESK_SQLITE_CACHE_KIB", "8192").c_str());
+  long long mmap_mib = std::atoll(env_or("SERVICEDESK_SQLITE_MMAP_MIB", "256").c_str());
   long demo_tickets = 300;
   bool print_logins = false;
   std::string email, name, role, token_name = "cli";
   bool password_stdin = false;
 };
 
+app::SystemClock clock_of(const Options& o) {
+  return app::SystemClock(Duration(o.clock_offset_ms));
+}
+
 std::unique_ptr<store::Store> open(const Options& o) {
   store::StoreOptions so;
   so.url = o.db;
   so.read_connections = std::max(2, o.workers + o.read_workers);
+  so.sqlite.cache_kib = std::max(256L, o.cache_kib);
+  so.sqlite.mmap_bytes = std::max(0LL, o.mmap_mib) << 20;
   auto s = store::open_store(so);
-  SystemClock clock;
-  auto m = s->migrate(clock.now());
-  if (!m) throw std::runtime_error("migration failed: " + m.error().detail);
+  auto m = s->migrate(clock_of(o).now());
+  if (!m) throw std::runtime_error("migration failed: " + m.error().detail + " " + m.error().cause);
   return s;
+}
+
+// The command line acts as the desk itself: whoever runs it holds the
+// database.
+const Actor kCli = Actor::system("cli");
+
+std::string node_name() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
+  std::random_device rd;
+  char buf[300];
+  std::snprintf(buf, sizeof buf, "%s:%d:%08x", host, static_cast<int>(getpid()), rd());
+  return buf;
 }
 
 int fail(const std::string& msg) {
@@ -71,16 +103,26 @@ int cmd_serve(const Options& o) {
     spdlog::warn(R"("msg":"no web app at --web-root; serving the API only","web_root":"{}")",
                  o.web_root);
   auto store = open(o);
-  SystemClock clock;
+  const app::SystemClock clock = clock_of(o);
   api::Services services(*store, clock);
   api::LiveHub hub(services);
-  store->set_event_listener([&hub](const auto& events) { hub.publish(events); });
+  jobs::RunnerOptions ro;
+  ro.node = node_name();
+  ro.poll = Duration(std::clamp(o.jobs_poll_ms, 10L, 5000L));
+  ro.lease = Duration(std::clamp(o.jobs_lease_ms, 500L, 3'600'000L));
+  jobs::Runner runner(*store, clock, desk::job_handlers(), ro);
+  store->set_commit_listener([&hub, &runner](const store::CommitNews& news) {
+    if (news.events) hub.wake();
+    if (news.jobs) runner.wake();
+  });
+  runner.start();
   http::Server server(
       so, [&services](const api::Request& r) { return api::handle(services, r); }, &hub);
   const unsigned short port = server.bind();
   std::cout << "servicedesk listening on http://" << so.host << ":" << port << std::endl;
   server.run();
-  store->set_event_listener({});
+  runner.stop();
+  store->set_commit_listener({});
   spdlog::info(R"("msg":"stopped")");
   spdlog::default_logger()->flush();
   return 0;
@@ -90,9 +132,8 @@ int cmd_migrate(const Options& o) {
   store::StoreOptions so;
   so.url = o.db;
   auto s = store::open_store(so);
-  SystemClock clock;
-  auto m = s->migrate(clock.now());
-  if (!m) return fail(m.error().detail);
+  auto m = s->migrate(clock_of(o).now());
+  if (!m) return fail(m.error().detail + " " + m.error().cause);
   std::cout << "applied " << *m << " migration(s); schema version "
             << store::latest_schema_version() << "\n";
   return 0;
@@ -109,8 +150,7 @@ int cmd_demo(const Options& o) {
     return 0;
   }
   auto s = open(o);
-  SystemClock clock;
-  auto r = app::load_demo(*s, o.demo_tickets, clock.now());
+  auto r = app::load_demo(*s, o.demo_tickets, clock_of(o).now());
   if (!r) return fail(r.error().detail);
   std::cout << "demo loaded: " << r->tickets << " tickets\n";
   print_demo_logins();
@@ -120,29 +160,27 @@ int cmd_demo(const Options& o) {
 int cmd_user_add(const Options& o) {
   auto role = parse_enum<Role>(o.role);
   if (!role) return fail("--role must be requester, agent, supervisor or admin");
-  const std::string email = to_lower_ascii(o.email);
-  if (!looks_like_email(email)) return fail("not an email address: " + o.email);
-  std::optional<std::string> hash;
+  desk::CreateUser c;
+  c.email = o.email;
+  c.name = o.name.empty() ? o.email : o.name;
+  c.role = *role;
   if (o.password_stdin) {
     std::string pw;
     std::getline(std::cin, pw);
-    if (pw.size() < 8) return fail("the password needs at least 8 characters");
-    hash = auth::hash_password(pw);
+    auto hash = desk::prepare_password(pw);
+    if (!hash) return fail("the password needs at least 8 characters");
+    c.password = *hash;
   }
   auto s = open(o);
-  SystemClock clock;
-  User u;
-  u.email = email;
-  u.name = o.name.empty() ? email : o.name;
-  u.role = *role;
-  u.created_at = clock.now();
-  auto id = s->write([&](store::Tx& tx) -> Result<Id> {
-    if (tx.find_user_by_email(u.email))
-      return make_error(ErrorCode::conflict, "a user with that email exists");
-    return tx.insert_user(u, hash);
-  });
-  if (!id) return fail(id.error().detail);
-  std::cout << "user " << *id << " " << u.email << " (" << to_string(u.role) << ")\n";
+  const Instant now = clock_of(o).now();
+  auto r = s->write([&](store::Tx& tx) { return desk::create_user(tx, kCli, c, now); });
+  if (!r) {
+    std::string why = r.error().detail;
+    for (const auto& f : r.error().fields) why += "; " + f.field + " " + f.message;
+    return fail(why);
+  }
+  const User& u = r->value;
+  std::cout << "user " << u.id << " " << u.email << " (" << to_string(u.role) << ")\n";
   return 0;
 }
 
@@ -152,12 +190,13 @@ int cmd_user_list(const Options& o) {
     store::UserQuery q;
     q.limit = 200;
     for (;;) {
-      auto page = tx.list_users(q);
-      for (const auto& u : page.items)
+      auto page = desk::list_users(tx, kCli, q);
+      if (!page) return page.error();
+      for (const auto& u : page->items)
         std::cout << u.id << "\t" << to_string(u.role) << "\t" << u.email << "\t" << u.name
                   << (u.active ? "" : "\t(inactive)") << "\n";
-      if (!page.next) break;
-      q.after_id = page.next->id;
+      if (!page->next) break;
+      q.after_id = page->next->id;
     }
     return true;
   });
@@ -166,16 +205,15 @@ int cmd_user_list(const Options& o) {
 
 int cmd_token_create(const Options& o) {
   auto s = open(o);
-  SystemClock clock;
-  const std::string token = auth::random_token();
+  const Instant now = clock_of(o).now();
   const std::string email = to_lower_ascii(o.email);
-  auto r = s->write([&](store::Tx& tx) -> Result<Id> {
-    auto u = tx.find_user_by_email(email);
+  auto r = s->write([&](store::Tx& tx) -> Result<desk::Outcome<desk::CreatedToken>> {
+    auto u = tx.users().find_by_email(email);
     if (!u) return make_error(ErrorCode::not_found, "no user with that email");
-    return tx.insert_api_token(u->id, o.token_name, auth::token_hash(token), clock.now());
+    return desk::create_api_token(tx, kCli, desk::CreateToken{u->id, o.token_name}, now);
   });
   if (!r) return fail(r.error().detail);
-  std::cout << token << "\n";
+  std::cout << r->value.token << "\n";
   return 0;
 }
 
@@ -187,25 +225,36 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.add_option("--db", o.db, "SQLite file path or postgresql:// URL [env SERVICEDESK_DB]")
       ->capture_default_str();
-  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, off [env SERVICEDESK_LOG_LEVEL]")
+  app.add_option("--log-level", o.log_level,
+                 "trace, debug, info, warn, error, off [env SERVICEDESK_LOG_LEVEL]")
       ->capture_default_str();
 
   auto* serve = app.add_subcommand("serve", "Serve the web app and the REST API");
-  serve->add_option("--listen", o.listen, "HOST:PORT to listen on; port 0 picks a free one [env SERVICEDESK_LISTEN]")
+  serve
+      ->add_option("--listen", o.listen,
+                   "HOST:PORT to listen on; port 0 picks a free one [env SERVICEDESK_LISTEN]")
       ->capture_default_str();
-  serve->add_option("--web-root", o.web_root, "Folder of the built web app [env SERVICEDESK_WEB_ROOT]")
+  serve
+      ->add_option("--web-root", o.web_root,
+                   "Folder of the built web app [env SERVICEDESK_WEB_ROOT]")
       ->capture_default_str();
-  serve->add_option("--workers", o.workers,
-                    "Threads that run writing handlers (they wait for the commit) [env SERVICEDESK_WORKERS]")
+  serve
+      ->add_option(
+          "--workers", o.workers,
+          "Threads that run writing handlers (they wait for the commit) [env SERVICEDESK_WORKERS]")
       ->capture_default_str();
-  serve->add_option("--read-workers", o.read_workers,
-                    "Threads that run GET handlers [env SERVICEDESK_READ_WORKERS]")
+  serve
+      ->add_option("--read-workers", o.read_workers,
+                   "Threads that run GET handlers [env SERVICEDESK_READ_WORKERS]")
       ->capture_default_str();
-  serve->add_option("--io-threads", o.io_threads, "Threads that run network I/O [env SERVICEDESK_IO_THREADS]")
+  serve
+      ->add_option("--io-threads", o.io_threads,
+                   "Threads that run network I/O [env SERVICEDESK_IO_THREADS]")
       ->capture_default_str();
   auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema");
   auto* demo = app.add_subcommand("demo", "Load a fictional demo desk into an empty database");
-  demo->add_option("--tickets", o.demo_tickets, "How many tickets to create")->capture_default_str();
+  demo->add_option("--tickets", o.demo_tickets, "How many tickets to create")
+      ->capture_default_str();
   demo->add_flag("--print-logins", o.print_logins, "Only print the demo logins");
   auto* user = app.add_subcommand("user", "Manage users");
   user->require_subcommand(1);

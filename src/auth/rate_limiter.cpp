@@ -2,24 +2,24 @@
 
 namespace sd::auth {
 
-void RateLimiter::prune(std::deque<Millis>& q, Millis now) const {
+void RateLimiter::prune(std::deque<Instant>& q, Instant now) const {
   while (!q.empty() && q.front() <= now - m_window) q.pop_front();
 }
 
-Millis RateLimiter::retry_after(const std::string& key, Millis now) {
+Duration RateLimiter::retry_after(const std::string& key, Instant now) {
   std::lock_guard lock(m_mu);
   auto it = m_failures.find(key);
-  if (it == m_failures.end()) return 0;
+  if (it == m_failures.end()) return Duration{0};
   prune(it->second, now);
   if (it->second.empty()) {
     m_failures.erase(it);
-    return 0;
+    return Duration{0};
   }
-  if (static_cast<int>(it->second.size()) < m_max) return 0;
+  if (static_cast<int>(it->second.size()) < m_max) return Duration{0};
   return it->second.front() + m_window - now;
 }
 
-void RateLimiter::record_failure(const std::string& key, Millis now) {
+void RateLimiter::record_failure(const std::string& key, Instant now) {
   std::lock_guard lock(m_mu);
   auto& q = m_failures[key];
   prune(q, now);

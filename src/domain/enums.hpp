@@ -37,7 +37,19 @@ enum class TicketStatus : std::uint8_t {
   cancelled,
 };
 
+// Each status belongs to one fixed category. Queues, counts, indexes,
+// permissions and service-level pauses look at the category only, so that
+// statuses can become configuration without touching any of them.
+enum class StatusCategory : std::uint8_t { new_, open, waiting, resolved, closed };
+
 enum class Role : std::uint8_t { requester, agent, supervisor, admin };
+
+// Who acts: a person signed in, or the desk itself (automation, jobs).
+enum class ActorKind : std::uint8_t { user, system };
+
+// A durable job's state: waiting to be due, leased by a node, given up on
+// after its last attempt, or done.
+enum class JobStatus : std::uint8_t { queued, running, failed, done };
 
 enum class EventKind : std::uint8_t {
   created,
@@ -57,10 +69,10 @@ constexpr SupportLevel kMaxSupportLevel = 3;
 template <class E>
 struct EnumNames;  // specialised below: static constexpr std::array names
 
-#define SD_ENUM_NAMES(E, ...)                                            \
-  template <>                                                           \
-  struct EnumNames<E> {                                                 \
-    static constexpr std::array names{__VA_ARGS__};                     \
+#define SD_ENUM_NAMES(E, ...)                       \
+  template <>                                       \
+  struct EnumNames<E> {                             \
+    static constexpr std::array names{__VA_ARGS__}; \
   };
 
 SD_ENUM_NAMES(TicketType, std::string_view{"complaint"}, std::string_view{"incident"},
@@ -76,6 +88,11 @@ SD_ENUM_NAMES(TicketStatus, std::string_view{"new"}, std::string_view{"assigned"
               std::string_view{"in_progress"}, std::string_view{"pending"},
               std::string_view{"resolved"}, std::string_view{"closed"},
               std::string_view{"cancelled"})
+SD_ENUM_NAMES(StatusCategory, std::string_view{"new"}, std::string_view{"open"},
+              std::string_view{"waiting"}, std::string_view{"resolved"}, std::string_view{"closed"})
+SD_ENUM_NAMES(ActorKind, std::string_view{"user"}, std::string_view{"system"})
+SD_ENUM_NAMES(JobStatus, std::string_view{"queued"}, std::string_view{"running"},
+              std::string_view{"failed"}, std::string_view{"done"})
 SD_ENUM_NAMES(Role, std::string_view{"requester"}, std::string_view{"agent"},
               std::string_view{"supervisor"}, std::string_view{"admin"})
 SD_ENUM_NAMES(EventKind, std::string_view{"created"}, std::string_view{"reply"},

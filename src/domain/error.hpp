@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/system/result.hpp>
-
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,12 +37,17 @@ struct FieldError {
 
 struct Error {
   ErrorCode code = ErrorCode::internal;
-  std::string detail;
+  std::string detail;  // for the client
   std::vector<FieldError> fields;
+  std::string cause;  // for the log only (a driver's message); never sent out
 };
 
 inline Error make_error(ErrorCode code, std::string detail = {}) {
-  return Error{code, std::move(detail), {}};
+  return Error{code, std::move(detail), {}, {}};
+}
+// An internal failure: a fixed message for the client, the cause for the log.
+inline Error internal_error(std::string cause) {
+  return Error{ErrorCode::internal, "internal error", {}, std::move(cause)};
 }
 
 template <class T>

@@ -33,11 +33,7 @@ std::vector<TicketStatus> allowed_transitions(TicketStatus from) {
   return out;
 }
 
-bool is_open(TicketStatus s) {
-  return s != TicketStatus::resolved && s != TicketStatus::closed && s != TicketStatus::cancelled;
-}
-
-Status apply_transition(Ticket& t, TicketStatus to, Millis now) {
+Status apply_transition(Ticket& t, TicketStatus to, Instant now) {
   if (!can_transition(t.status, to)) {
     std::string allowed;
     for (auto s : allowed_transitions(t.status)) {
@@ -46,12 +42,12 @@ Status apply_transition(Ticket& t, TicketStatus to, Millis now) {
     }
     return make_error(ErrorCode::conflict,
                       "cannot move a ticket from " + std::string(to_string(t.status)) + " to " +
-                          std::string(to_string(to)) + "; allowed: " +
-                          (allowed.empty() ? "none" : allowed));
+                          std::string(to_string(to)) +
+                          "; allowed: " + (allowed.empty() ? "none" : allowed));
   }
-  if (to == TicketStatus::resolved) t.resolved_at = now;
-  if (to == TicketStatus::in_progress && t.status == TicketStatus::resolved) t.resolved_at.reset();
-  if (to == TicketStatus::closed || to == TicketStatus::cancelled) t.closed_at = now;
+  if (category_of(to) == StatusCategory::resolved) t.resolved_at = now;
+  if (category_of(t.status) == StatusCategory::resolved && is_open(to)) t.resolved_at.reset();
+  if (category_of(to) == StatusCategory::closed) t.closed_at = now;
   t.status = to;
   t.updated_at = now;
   return {};

@@ -2,12 +2,13 @@
 // the api turns them into JSON.
 #pragma once
 
-#include "domain/clock.hpp"
-#include "domain/enums.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "domain/enums.hpp"
+#include "domain/time.hpp"
 
 namespace sd {
 
@@ -18,7 +19,7 @@ struct Organisation {
   std::string name;
   // When true, requesters of this organisation see each other's tickets.
   bool shared_tickets = false;
-  Millis created_at = 0;
+  Instant created_at{};
 };
 
 struct User {
@@ -31,22 +32,34 @@ struct User {
   std::string language = "es-MX";
   std::string timezone = "America/Mexico_City";
   bool active = true;
-  Millis created_at = 0;
+  Instant created_at{};
 };
 
 struct Group {
   Id id = 0;
   std::string name;
   SupportLevel support_level = 1;
-  Millis created_at = 0;
+  Instant created_at{};
 };
 
 struct Category {
   Id id = 0;
   std::string name;
   std::optional<Id> parent_id;
-  Millis created_at = 0;
+  Instant created_at{};
 };
+
+// One contact of the escalation directory (hierarchical escalation, levels
+// 1-4 of the source document).
+struct EscalationContact {
+  Id id = 0;
+  int level = 1;
+  std::string role, name, office_phone, email, mobile;
+  Instant created_at{};
+};
+
+constexpr int kMinEscalationLevel = 1;
+constexpr int kMaxEscalationLevel = 4;
 
 struct Ticket {
   Id id = 0;
@@ -56,7 +69,7 @@ struct Ticket {
   Criticality criticality = Criticality::low;
   Priority priority = Priority::low;
   SupportLevel support_level = 1;
-  TicketStatus status = TicketStatus::new_;
+  TicketStatus status = TicketStatus::new_;  // its category: category_of(status)
   Id requester_id = 0;
   std::optional<Id> organisation_id;  // the requester's, at creation
   std::optional<Id> assignee_id;
@@ -64,10 +77,10 @@ struct Ticket {
   std::optional<Id> category_id;
   std::string subject;
   std::string description;
-  Millis created_at = 0;
-  Millis updated_at = 0;
-  std::optional<Millis> resolved_at;
-  std::optional<Millis> closed_at;
+  Instant created_at{};
+  Instant updated_at{};
+  std::optional<Instant> resolved_at;
+  std::optional<Instant> closed_at;
 };
 
 // The human number of a ticket: SD-000123. Display only; the id is the key.
@@ -80,14 +93,15 @@ struct Event {
   Id id = 0;
   Id ticket_id = 0;
   EventKind kind = EventKind::created;
-  std::optional<Id> actor_id;
-  bool internal = false;  // never shown to requesters
-  std::string body;       // text of a reply or note, reason of an escalation
-  std::string field;      // for field_change, status_change, assignment, escalation
+  ActorKind actor_kind = ActorKind::user;
+  std::optional<Id> actor_id;  // the user; none when the desk itself acted
+  bool internal = false;       // never shown to requesters
+  std::string body;            // text of a reply or note, reason of an escalation
+  std::string field;           // for field_change, status_change, assignment, escalation
   std::string old_value;
   std::string new_value;
-  Millis created_at = 0;
-  std::string actor_name;  // for display; not stored with the event
+  Instant created_at{};
+  std::string actor_name;  // for display: the user's name, or the automation's
 };
 
 }  // namespace sd

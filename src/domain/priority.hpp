@@ -2,11 +2,11 @@
 // support level the source document assigns to each (its table of levels).
 #pragma once
 
-#include "domain/enums.hpp"
-#include "domain/error.hpp"
-
 #include <array>
 #include <string>
+
+#include "domain/enums.hpp"
+#include "domain/error.hpp"
 
 namespace sd {
 

@@ -60,7 +60,8 @@ void check_text(std::vector<FieldError>& errors, std::string_view field, std::st
     return add("is longer than " + std::to_string(max_chars) + " characters", "too_long");
   for (unsigned char c : value) {
     bool allowed_ws = kind == TextKind::multi_line && (c == '\n' || c == '\r' || c == '\t');
-    if ((c < 0x20 && !allowed_ws) || c == 0x7F) return add("contains control characters", "invalid_text");
+    if ((c < 0x20 && !allowed_ws) || c == 0x7F)
+      return add("contains control characters", "invalid_text");
   }
 }
 

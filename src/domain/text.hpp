@@ -2,12 +2,12 @@
 // counted in code points, no control characters in one-line fields.
 #pragma once
 
-#include "domain/error.hpp"
-
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "domain/error.hpp"
 
 namespace sd {
 

@@ -1,9 +1,8 @@
 #include "http/server.hpp"
 
-#include "api/problem.hpp"
-#include "domain/text.hpp"
-#include "http/static_files.hpp"
+#include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,16 +18,17 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
-#include <spdlog/spdlog.h>
-
-#include <atomic>
-#include <deque>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <set>
 #include <thread>
+
+#include "api/problem.hpp"
+#include "domain/text.hpp"
+#include "http/static_files.hpp"
 
 namespace sd::http {
 
@@ -184,8 +184,9 @@ struct Server::Impl {
   void log_request(const std::string& id, std::string_view method, std::string_view target,
                    int status, double ms, const std::string& remote) {
     auto q = target.find('?');
-    spdlog::info(R"("msg":"request","request_id":"{}","method":{},"path":{},"status":{},"ms":{:.3f},"remote":"{}")",
-                 id, json_string(method), json_string(target.substr(0, q)), status, ms, remote);
+    spdlog::info(
+        R"("msg":"request","request_id":"{}","method":{},"path":{},"status":{},"ms":{:.3f},"remote":"{}")",
+        id, json_string(method), json_string(target.substr(0, q)), status, ms, remote);
   }
 
   awaitable<api::Response> run_handler(const api::Request& req) {
@@ -253,11 +254,14 @@ struct Server::Impl {
       if (ec) {
         // The request could not be read: say why, then close.
         if (ec == bhttp::error::body_limit)
-          resp = api::problem(make_error(ErrorCode::payload_too_large, "the body is larger than the limit"));
+          resp = api::problem(
+              make_error(ErrorCode::payload_too_large, "the body is larger than the limit"));
         else if (ec == bhttp::error::header_limit)
-          resp = api::problem(make_error(ErrorCode::headers_too_large, "the request headers are too large"));
+          resp = api::problem(
+              make_error(ErrorCode::headers_too_large, "the request headers are too large"));
         else
-          resp = api::problem(make_error(ErrorCode::invalid_input, "the request is not valid HTTP"));
+          resp =
+              api::problem(make_error(ErrorCode::invalid_input, "the request is not valid HTTP"));
       } else {
         auto& msg = parser.get();
         api::Request req;
@@ -287,17 +291,23 @@ struct Server::Impl {
           resp = api::problem(who.error());
         } else {
           const bool reading = req.method == api::Method::get || req.method == api::Method::head;
-          resp = co_await asio::co_spawn(reading ? read_workers.get_executor() : workers.get_executor(),
-                                         run_handler(req), use_awaitable);
+          resp = co_await asio::co_spawn(
+              reading ? read_workers.get_executor() : workers.get_executor(), run_handler(req),
+              use_awaitable);
         }
       }
       const int status = resp.status;
+      // A failure's cause goes to the log with its request id, never to the client.
+      if (!resp.log_detail.empty())
+        spdlog::error(R"("msg":"request failed","request_id":"{}","status":{},"cause":{})",
+                      request_id, status, json_string(resp.log_detail));
       auto res = to_beast(std::move(resp), version, keep_alive && !stopping, request_id);
       conn->stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
       auto [wec, wn] = co_await bhttp::async_write(conn->stream, res, tuple_awaitable);
       (void)wn;
       const double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+              .count();
       log_request(request_id, method_name, target, status, ms, remote);
       conn->busy = false;
       if (wec || !res.keep_alive()) break;
@@ -383,7 +393,8 @@ void Server::run() {
         im.io.run();
         return;
       } catch (const std::exception& e) {
-        spdlog::error(R"("msg":"unexpected exception in the I/O loop","what":{})", json_string(e.what()));
+        spdlog::error(R"("msg":"unexpected exception in the I/O loop","what":{})",
+                      json_string(e.what()));
       }
     }
   };

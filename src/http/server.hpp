@@ -8,13 +8,13 @@
 // returns. Only http/ includes Beast.
 #pragma once
 
-#include "api/live.hpp"
-#include "api/message.hpp"
-
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
+
+#include "api/live.hpp"
+#include "api/message.hpp"
 
 namespace sd::http {
 

@@ -1,9 +1,9 @@
 #include "http/static_files.hpp"
 
-#include "api/problem.hpp"
-
 #include <fstream>
 #include <sstream>
+
+#include "api/problem.hpp"
 
 namespace sd::http {
 
@@ -55,9 +55,10 @@ std::shared_ptr<const std::string> StaticFiles::load(const fs::path& file) {
 api::Response StaticFiles::serve(const api::Request& req) {
   std::string_view path = path_of(req.target);
   // Only plain relative names: no escapes, no parent segments, no encodings.
-  bool plain = path.starts_with('/') && path.find("..") == std::string_view::npos &&
-               path.find('\\') == std::string_view::npos && path.find('%') == std::string_view::npos &&
-               path.find('\0') == std::string_view::npos && path.find("//") == std::string_view::npos;
+  bool plain =
+      path.starts_with('/') && path.find("..") == std::string_view::npos &&
+      path.find('\\') == std::string_view::npos && path.find('%') == std::string_view::npos &&
+      path.find('\0') == std::string_view::npos && path.find("//") == std::string_view::npos;
   fs::path file;
   if (plain) {
     std::string rel(path.substr(1));

@@ -3,14 +3,14 @@
 // content-hashed assets. Files are read once and kept in memory. Thread-safe.
 #pragma once
 
-#include "api/message.hpp"
-
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+
+#include "api/message.hpp"
 
 namespace sd::http {
 

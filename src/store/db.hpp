@@ -1,6 +1,8 @@
-// A database connection behind one small interface, so that the repository
-// (repo.cpp) is written once for SQLite and PostgreSQL. SQL uses $1, $2 ...
-// placeholders on both back ends; values are always bound, never spliced.
+// A database connection behind one small interface, so that the repositories
+// (store/repo/) are written once for SQLite and PostgreSQL. SQL uses $1, $2
+// ... placeholders on both back ends; values are always bound, never spliced.
+// A list of values is bound as one parameter (see repo/sql.hpp), so the text
+// of a statement does not depend on the input.
 //
 // A Conn is used by one thread at a time. Driver failures throw DbError;
 // it never escapes store/: Store::read/write turn it into an Error.
@@ -8,7 +10,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -24,7 +25,13 @@ using Params = std::vector<Value>;
 
 class DbError : public std::runtime_error {
  public:
-  enum class Kind { unique_violation, foreign_key_violation, busy, other };
+  enum class Kind {
+    unique_violation,
+    foreign_key_violation,
+    busy,       // the database is locked or unreachable for now
+    retryable,  // a serialization failure or deadlock: run the transaction again
+    other,
+  };
   DbError(Kind kind, const std::string& what) : std::runtime_error(what), m_kind(kind) {}
   Kind kind() const { return m_kind; }
 
@@ -54,6 +61,11 @@ class Conn {
   virtual void exec_script(std::string_view sql) = 0;
   // True when the connection is lost and must be replaced.
   virtual bool broken() const { return false; }
+  // How many prepared statements the connection keeps (bounded).
+  virtual std::size_t cached_statements() const = 0;
 };
+
+// Prepared statements a connection keeps, least recently used dropped first.
+constexpr std::size_t kStatementCacheSize = 256;
 
 }  // namespace sd::store

@@ -6,12 +6,22 @@
 namespace sd::store {
 namespace {
 
-// Types that differ between the dialects are spelled with tokens that are
-// replaced before running: {ID} an auto-assigned 64-bit primary key, {I64}
-// a 64-bit integer. Everything else is portable SQL.
-const std::vector<const char*> kMigrations = {
+// One schema change: SQL for both dialects, then what only one of them
+// runs. Types that differ between the dialects are spelled with tokens that
+// are replaced before running: {ID} an auto-assigned 64-bit primary key,
+// {I64} a 64-bit integer. Everything else is portable SQL.
+//
+// A landed migration is never edited (tests/unit/migrations_test.cpp keeps
+// the hash of each): a change to the schema is a new entry at the end.
+struct Migration {
+  const char* common;
+  const char* sqlite_only = "";
+  const char* postgres_only = "";
+};
+
+const std::vector<Migration> kMigrations = {
     // 1: the ticket engine.
-    R"SQL(
+    {R"SQL(
 CREATE TABLE organisations (
   id {ID},
   name TEXT NOT NULL UNIQUE,
@@ -122,9 +132,9 @@ CREATE TABLE settings (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
-)SQL",
+)SQL"},
     // 2: the escalation directory (levels 1-4 of the source document).
-    R"SQL(
+    {R"SQL(
 CREATE TABLE escalation_contacts (
   id {ID},
   level INTEGER NOT NULL,
@@ -135,7 +145,55 @@ CREATE TABLE escalation_contacts (
   mobile TEXT NOT NULL DEFAULT '',
   created_at {I64} NOT NULL
 );
+)SQL"},
+    // 3: the desk engine. Status categories stored with each ticket (the open
+    // queue's partial indexes now follow the category, not a list of
+    // statuses); events whose actor may be the desk itself; durable jobs; an
+    // index for the daily clean-up of expired sessions. On PostgreSQL each
+    // event keeps the transaction that wrote it, so that the live channel
+    // reads events in commit order (store.cpp, PgFeed).
+    {R"SQL(
+ALTER TABLE tickets ADD COLUMN status_category TEXT NOT NULL DEFAULT 'new';
+UPDATE tickets SET status_category = CASE status WHEN 'assigned' THEN 'open'
+  WHEN 'in_progress' THEN 'open' WHEN 'pending' THEN 'waiting' WHEN 'resolved' THEN 'resolved'
+  ELSE 'closed' END WHERE status <> 'new';
+DROP INDEX tickets_open_priority;
+DROP INDEX tickets_open_updated;
+DROP INDEX tickets_open_created;
+DROP INDEX tickets_open_level;
+-- The WHERE text must match kOpenSql in store/repo/tickets.cpp.
+CREATE INDEX tickets_open_priority ON tickets(priority, id) WHERE status_category IN ('new', 'open', 'waiting');
+CREATE INDEX tickets_open_updated ON tickets(updated_at, id) WHERE status_category IN ('new', 'open', 'waiting');
+CREATE INDEX tickets_open_created ON tickets(created_at, id) WHERE status_category IN ('new', 'open', 'waiting');
+CREATE INDEX tickets_open_level ON tickets(support_level, priority, id) WHERE status_category IN ('new', 'open', 'waiting');
+ALTER TABLE events ADD COLUMN actor_kind TEXT NOT NULL DEFAULT 'user';
+ALTER TABLE events ADD COLUMN actor_label TEXT NOT NULL DEFAULT '';
+CREATE TABLE jobs (
+  id {ID},
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  due_at {I64} NOT NULL,
+  dedupe_key TEXT UNIQUE,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_expires_at {I64},
+  created_at {I64} NOT NULL,
+  updated_at {I64} NOT NULL,
+  done_at {I64}
+);
+CREATE INDEX jobs_due ON jobs(due_at, id) WHERE status = 'queued';
+CREATE INDEX jobs_lease ON jobs(lease_expires_at, id) WHERE status = 'running';
+CREATE INDEX jobs_status ON jobs(status, id);
+CREATE INDEX sessions_expires ON sessions(expires_at);
 )SQL",
+     "",
+     R"SQL(
+ALTER TABLE events ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX events_xid ON events(xid);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect d) {
@@ -154,41 +212,65 @@ std::string render(const char* sql, Dialect d) {
   return out;
 }
 
+// Nodes starting together on one PostgreSQL take turns: the bookkeeping
+// table and every migration run under one advisory lock, held by the session
+// until all are applied.
+constexpr const char* kLock = "SELECT pg_advisory_lock(727274)";
+constexpr const char* kUnlock = "SELECT pg_advisory_unlock(727274)";
+
 }  // namespace
 
 int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
-int migrate(Conn& conn, std::int64_t now_ms) {
+std::string migration_sql(int version, Dialect d) {
+  if (version < 1 || version > latest_schema_version()) return {};
+  const Migration& m = kMigrations[static_cast<std::size_t>(version - 1)];
+  return render(m.common, d) + render(d == Dialect::sqlite ? m.sqlite_only : m.postgres_only, d);
+}
+
+int migrate(Conn& conn, Instant now, int up_to) {
   const bool pg = conn.dialect() == Dialect::postgres;
-  conn.exec_script(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-      "applied_at BIGINT NOT NULL)");
+  if (up_to <= 0 || up_to > latest_schema_version()) up_to = latest_schema_version();
+  if (pg) conn.exec_script(kLock);
   int applied = 0;
-  for (std::size_t i = 0; i < kMigrations.size(); ++i) {
-    const std::int64_t version = static_cast<std::int64_t>(i) + 1;
-    conn.exec_script(pg ? "BEGIN" : "BEGIN IMMEDIATE");
-    try {
-      // Nodes starting together on one PostgreSQL wait for each other here.
-      if (pg) conn.exec_script("SELECT pg_advisory_xact_lock(727274)");
-      bool done = false;
-      conn.query("SELECT 1 FROM schema_migrations WHERE version = $1", {version},
-                 [&](const Row&) { done = true; });
-      if (!done) {
-        conn.exec_script(render(kMigrations[i], conn.dialect()));
-        conn.exec("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
-                  {version, now_ms});
-        ++applied;
+  try {
+    conn.exec_script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "applied_at BIGINT NOT NULL)");
+    for (int version = 1; version <= up_to; ++version) {
+      conn.exec_script(pg ? "BEGIN" : "BEGIN IMMEDIATE");
+      try {
+        bool done = false;
+        conn.query("SELECT 1 FROM schema_migrations WHERE version = $1", {std::int64_t{version}},
+                   [&](const Row&) { done = true; });
+        if (!done) {
+          conn.exec_script(migration_sql(version, conn.dialect()));
+          conn.exec("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                    {std::int64_t{version}, to_unix_ms(now)});
+          ++applied;
+        }
+        conn.exec_script("COMMIT");
+      } catch (...) {
+        conn.exec_script("ROLLBACK");
+        throw;
       }
-      conn.exec_script("COMMIT");
-    } catch (...) {
-      conn.exec_script("ROLLBACK");
-      throw;
     }
+  } catch (...) {
+    if (pg && !conn.broken()) conn.exec_script(kUnlock);
+    throw;
   }
+  if (pg) conn.exec_script(kUnlock);
   // Fresh planner statistics (bounded work on large tables): without them
   // SQLite cannot tell a selective index from a useless one.
   if (!pg) conn.exec_script("PRAGMA analysis_limit=2000; ANALYZE;");
   return applied;
+}
+
+int schema_version(Conn& conn) {
+  int v = 0;
+  conn.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {},
+             [&](const Row& r) { v = static_cast<int>(r.i64(0)); });
+  return v;
 }
 
 }  // namespace sd::store

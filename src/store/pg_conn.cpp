@@ -4,7 +4,8 @@
 
 #include <charconv>
 #include <cstring>
-#include <unordered_map>
+
+#include "store/statement_cache.hpp"
 
 namespace sd::store {
 namespace {
@@ -15,8 +16,13 @@ class PgRow final : public Row {
   bool is_null(int col) const override { return PQgetisnull(m_res, m_row, col) != 0; }
   std::int64_t i64(int col) const override {
     const char* p = PQgetvalue(m_res, m_row, col);
+    const char* end = p + std::strlen(p);
     std::int64_t v = 0;
-    std::from_chars(p, p + std::strlen(p), v);
+    // Booleans arrive as t/f.
+    if (end - p == 1 && (*p == 't' || *p == 'f')) return *p == 't';
+    auto [q, ec] = std::from_chars(p, end, v);
+    if (ec != std::errc{} || q != end)
+      throw DbError(DbError::Kind::other, "column " + std::to_string(col) + " is not an integer");
     return v;
   }
   std::string text(int col) const override {
@@ -36,9 +42,18 @@ struct ResultGuard {
 
 class PgConn final : public Conn {
  public:
-  explicit PgConn(PGconn* c) : m_conn(c) {}
-  ~PgConn() override { PQfinish(m_conn); }
+  explicit PgConn(PGconn* c)
+      : m_conn(c), m_names(kStatementCacheSize, [this](std::string& name) {
+          // A broken connection forgets its statements by itself.
+          if (PQstatus(m_conn) != CONNECTION_OK) return;
+          PQclear(PQexec(m_conn, ("DEALLOCATE " + name).c_str()));
+        }) {}
+  ~PgConn() override {
+    PQfinish(m_conn);
+    m_conn = nullptr;
+  }
   Dialect dialect() const override { return Dialect::postgres; }
+  std::size_t cached_statements() const override { return m_names.size(); }
   bool broken() const override { return PQstatus(m_conn) == CONNECTION_BAD; }
 
   void query(std::string_view sql, const Params& params,
@@ -65,13 +80,13 @@ class PgConn final : public Conn {
 
  private:
   PGresult* run(std::string_view sql, const Params& params) {
-    auto it = m_names.find(std::string(sql));
-    if (it == m_names.end()) {
-      std::string name = "s" + std::to_string(m_names.size());
+    std::string* name = m_names.find(sql);
+    if (!name) {
+      std::string fresh = "s" + std::to_string(++m_next_name);
       std::string text(sql);
-      ResultGuard g{PQprepare(m_conn, name.c_str(), text.c_str(), 0, nullptr)};
+      ResultGuard g{PQprepare(m_conn, fresh.c_str(), text.c_str(), 0, nullptr)};
       check(g.r, "prepare");
-      it = m_names.emplace(std::move(text), std::move(name)).first;
+      name = &m_names.insert(std::move(text), std::move(fresh));
     }
     std::vector<std::string> owned(params.size());
     std::vector<const char*> values(params.size(), nullptr);
@@ -83,7 +98,7 @@ class PgConn final : public Conn {
         values[i] = s->c_str();
       }
     }
-    PGresult* r = PQexecPrepared(m_conn, it->second.c_str(), static_cast<int>(params.size()),
+    PGresult* r = PQexecPrepared(m_conn, name->c_str(), static_cast<int>(params.size()),
                                  values.data(), nullptr, nullptr, 0);
     try {
       check(r, "query");
@@ -102,12 +117,14 @@ class PgConn final : public Conn {
     if (state && std::strcmp(state, "23505") == 0) kind = DbError::Kind::unique_violation;
     if (state && std::strcmp(state, "23503") == 0) kind = DbError::Kind::foreign_key_violation;
     if (state && (std::strcmp(state, "40001") == 0 || std::strcmp(state, "40P01") == 0))
-      kind = DbError::Kind::busy;
+      kind = DbError::Kind::retryable;
+    if (PQstatus(m_conn) == CONNECTION_BAD) kind = DbError::Kind::busy;
     throw DbError(kind, std::string(what) + ": " + PQerrorMessage(m_conn));
   }
 
   PGconn* m_conn;
-  std::unordered_map<std::string, std::string> m_names;
+  StatementCache<std::string> m_names;  // SQL -> prepared statement name
+  std::uint64_t m_next_name = 0;
 };
 
 }  // namespace

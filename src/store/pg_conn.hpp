@@ -1,10 +1,10 @@
 // PostgreSQL connection (libpq) with a cache of prepared statements.
 #pragma once
 
-#include "store/db.hpp"
-
 #include <memory>
 #include <string>
+
+#include "store/db.hpp"
 
 namespace sd::store {
 

@@ -3,7 +3,8 @@
 #include <sqlite3.h>
 
 #include <charconv>
-#include <unordered_map>
+
+#include "store/statement_cache.hpp"
 
 namespace sd::store {
 namespace {
@@ -43,16 +44,24 @@ struct Prepared {
 
 class SqliteConn final : public Conn {
  public:
-  explicit SqliteConn(sqlite3* db) : m_db(db) {}
+  explicit SqliteConn(sqlite3* db)
+      : m_db(db), m_cache(kStatementCacheSize, [](Prepared& p) { sqlite3_finalize(p.stmt); }) {}
   ~SqliteConn() override {
-    for (auto& [sql, p] : m_cache) sqlite3_finalize(p.stmt);
+    m_cache.clear();
     sqlite3_close_v2(m_db);
   }
   Dialect dialect() const override { return Dialect::sqlite; }
+  std::size_t cached_statements() const override { return m_cache.size(); }
 
   void query(std::string_view sql, const Params& params,
              const std::function<void(const Row&)>& on_row) override {
     sqlite3_stmt* s = bind(sql, params);
+    // Reset however the loop ends (a callback may throw), so the cached
+    // statement is ready for its next use.
+    struct Reset {
+      sqlite3_stmt* s;
+      ~Reset() { sqlite3_reset(s); }
+    } reset{s};
     SqliteRow row(s);
     for (;;) {
       int rc = sqlite3_step(s);
@@ -60,7 +69,6 @@ class SqliteConn final : public Conn {
         if (on_row) on_row(row);
         continue;
       }
-      sqlite3_reset(s);
       if (rc != SQLITE_DONE) fail(m_db, rc, "step");
       break;
     }
@@ -84,8 +92,8 @@ class SqliteConn final : public Conn {
 
  private:
   sqlite3_stmt* bind(std::string_view sql, const Params& params) {
-    auto it = m_cache.find(std::string(sql));
-    if (it == m_cache.end()) {
+    Prepared* found = m_cache.find(sql);
+    if (!found) {
       Prepared p;
       int rc = sqlite3_prepare_v3(m_db, sql.data(), static_cast<int>(sql.size()),
                                   SQLITE_PREPARE_PERSISTENT, &p.stmt, nullptr);
@@ -97,14 +105,16 @@ class SqliteConn final : public Conn {
         if (!name || name[0] != '$' ||
             std::from_chars(name + 1, name + std::char_traits<char>::length(name), k).ec !=
                 std::errc{} ||
-            k < 1)
+            k < 1) {
+          sqlite3_finalize(p.stmt);
           throw DbError(DbError::Kind::other, "placeholders must be $1..$n");
+        }
         if (p.slot.size() < static_cast<std::size_t>(k)) p.slot.resize(k, 0);
         p.slot[k - 1] = i;
       }
-      it = m_cache.emplace(std::string(sql), p).first;
+      found = &m_cache.insert(std::string(sql), std::move(p));
     }
-    Prepared& p = it->second;
+    Prepared& p = *found;
     if (params.size() != p.slot.size())
       throw DbError(DbError::Kind::other, "wrong number of parameters for: " + std::string(sql));
     sqlite3_clear_bindings(p.stmt);
@@ -115,8 +125,7 @@ class SqliteConn final : public Conn {
       if (auto* v = std::get_if<std::int64_t>(&params[k]))
         rc = sqlite3_bind_int64(p.stmt, idx, *v);
       else if (auto* s = std::get_if<std::string>(&params[k]))
-        rc = sqlite3_bind_text(p.stmt, idx, s->data(), static_cast<int>(s->size()),
-                               SQLITE_STATIC);
+        rc = sqlite3_bind_text(p.stmt, idx, s->data(), static_cast<int>(s->size()), SQLITE_STATIC);
       else
         rc = sqlite3_bind_null(p.stmt, idx);
       if (rc != SQLITE_OK) fail(m_db, rc, "bind");
@@ -125,12 +134,13 @@ class SqliteConn final : public Conn {
   }
 
   sqlite3* m_db;
-  std::unordered_map<std::string, Prepared> m_cache;
+  StatementCache<Prepared> m_cache;
 };
 
 }  // namespace
 
-std::unique_ptr<Conn> open_sqlite(const std::string& path, SqliteMode mode) {
+std::unique_ptr<Conn> open_sqlite(const std::string& path, SqliteMode mode,
+                                  const SqliteTuning& tuning) {
   sqlite3* db = nullptr;
   // Readers open read-write too (WAL needs to map the -shm file) and are
   // then fenced with query_only.
@@ -152,7 +162,9 @@ std::unique_ptr<Conn> open_sqlite(const std::string& path, SqliteMode mode) {
     conn->exec_script("PRAGMA query_only=1;");
   conn->exec_script(
       "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-      "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;");
+      "PRAGMA mmap_size=" +
+      std::to_string(tuning.mmap_bytes) + "; PRAGMA cache_size=-" +
+      std::to_string(tuning.cache_kib) + ";");
   return conn;
 }
 

@@ -1,14 +1,9 @@
 #include "store/store.hpp"
 
-#include "store/migrations.hpp"
-#include "store/pg_conn.hpp"
-#include "store/sqlite_conn.hpp"
-
 #include <libpq-fe.h>
 #include <poll.h>
 
 #include <atomic>
-#include <charconv>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -16,80 +11,81 @@
 #include <mutex>
 #include <thread>
 
+#include "store/migrations.hpp"
+#include "store/pg_conn.hpp"
+#include "store/sqlite_conn.hpp"
+
 namespace sd::store {
 
 Error db_error_to_error(const DbError& e) {
+  Error out;
   switch (e.kind()) {
     case DbError::Kind::unique_violation:
-      return make_error(ErrorCode::conflict, "a record with the same unique value exists");
+      out = make_error(ErrorCode::conflict, "a record with the same unique value exists");
+      break;
     case DbError::Kind::foreign_key_violation:
-      return make_error(ErrorCode::invalid_input, "a referenced record does not exist");
+      out = make_error(ErrorCode::invalid_input, "a referenced record does not exist");
+      break;
     case DbError::Kind::busy:
-      return make_error(ErrorCode::unavailable, "the database is busy; try again");
+    case DbError::Kind::retryable:
+      out = make_error(ErrorCode::unavailable, "the database is busy; try again");
+      break;
     case DbError::Kind::other:
+      out = internal_error({});
       break;
   }
-  return make_error(ErrorCode::internal, "database error");
+  out.cause = e.what();
+  return out;
 }
 
 namespace {
 
-// Runs body on conn, converting driver exceptions to errors; on success
-// appends the events the body wrote to `events`.
-Status guarded(const std::function<Status(Tx&)>& body, Conn& conn,
-               std::vector<EventRef>* events = nullptr) {
+// > 0 while this thread runs the body of a write: a write started there
+// would wait for the transaction it is part of.
+thread_local int t_write_depth = 0;
+
+struct InWrite {
+  InWrite() { ++t_write_depth; }
+  ~InWrite() { --t_write_depth; }
+  InWrite(const InWrite&) = delete;
+  InWrite& operator=(const InWrite&) = delete;
+};
+
+Error nested_write() {
+  return internal_error("a write was started inside the body of another write");
+}
+
+constexpr int kMaxRetries = 5;
+
+// Runs body on tx, turning whatever it throws into an error so that the
+// caller rolls back. A retryable driver failure is rethrown for the caller
+// to run the transaction again.
+Status guarded(const Store::Body& body, Tx& tx) {
   try {
-    Tx tx(conn);
-    Status st = body(tx);
-    if (st && events)
-      events->insert(events->end(), tx.new_events().begin(), tx.new_events().end());
-    return st;
+    return body(tx);
   } catch (const DbError& e) {
+    if (e.kind() == DbError::Kind::retryable) throw;
     return db_error_to_error(e);
+  } catch (const std::exception& e) {
+    return internal_error(std::string("exception in a transaction: ") + e.what());
+  } catch (...) {
+    return internal_error("unknown exception in a transaction");
   }
 }
 
-constexpr const char* kNotifyChannel = "sd_events";
-
-// "t:e,t:e" <-> events, the payloads of NOTIFY; each stays under
-// PostgreSQL's 8000-byte limit, so a large transaction sends several.
-std::vector<std::string> encode_refs(const std::vector<EventRef>& refs) {
-  std::vector<std::string> out(1);
-  for (const auto& r : refs) {
-    std::string item = std::to_string(r.ticket_id) + ':' + std::to_string(r.event_id);
-    if (out.back().size() + item.size() + 1 > 7900) out.emplace_back();
-    if (!out.back().empty()) out.back() += ',';
-    out.back() += item;
-  }
-  return out;
-}
-std::vector<EventRef> decode_refs(std::string_view s) {
-  std::vector<EventRef> out;
-  while (!s.empty()) {
-    auto comma = s.find(',');
-    auto item = s.substr(0, comma);
-    auto colon = item.find(':');
-    EventRef r;
-    if (colon != std::string_view::npos &&
-        std::from_chars(item.data(), item.data() + colon, r.ticket_id).ec == std::errc{} &&
-        std::from_chars(item.data() + colon + 1, item.data() + item.size(), r.event_id).ec ==
-            std::errc{})
-      out.push_back(r);
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
-// A bounded pool of connections opened on demand.
+// A bounded pool of connections opened on demand; waiting for one has a
+// deadline.
 class Pool {
  public:
-  Pool(std::function<std::unique_ptr<Conn>()> open, int max)
-      : m_open(std::move(open)), m_max(max) {}
+  Pool(std::function<std::unique_ptr<Conn>()> open, int max, Duration timeout)
+      : m_open(std::move(open)), m_max(max), m_timeout(timeout) {}
 
+  // Throws DbError(busy) when no connection frees up in time, or the
+  // driver's error when a new one cannot be opened.
   std::unique_ptr<Conn> acquire() {
     std::unique_lock lock(m_mu);
-    m_cv.wait(lock, [&] { return !m_idle.empty() || m_total < m_max; });
+    if (!m_cv.wait_for(lock, m_timeout, [&] { return !m_idle.empty() || m_total < m_max; }))
+      throw DbError(DbError::Kind::busy, "no database connection became free in time");
     if (!m_idle.empty()) {
       auto c = std::move(m_idle.back());
       m_idle.pop_back();
@@ -119,55 +115,74 @@ class Pool {
  private:
   std::function<std::unique_ptr<Conn>()> m_open;
   int m_max;
+  Duration m_timeout;
   std::mutex m_mu;
   std::condition_variable m_cv;
   std::vector<std::unique_ptr<Conn>> m_idle;
   int m_total = 0;
 };
 
-// Runs body in BEGIN/COMMIT on a pooled connection (no transaction when
-// `begin` is null). With `notify`, the
-// events the body wrote are announced by NOTIFY, which PostgreSQL delivers
-// to every listening node when (and only if) the transaction commits.
-Status pooled_tx(Pool& pool, const std::function<Status(Tx&)>& body, const char* begin,
-                 bool notify = false) {
-  std::unique_ptr<Conn> c;
+// A connection borrowed from a pool for one scope.
+class Lease {
+ public:
+  explicit Lease(Pool& p) : m_pool(p), m_conn(p.acquire()) {}
+  ~Lease() { m_pool.release(std::move(m_conn)); }
+  Conn& operator*() { return *m_conn; }
+  Conn* operator->() { return m_conn.get(); }
+
+ private:
+  Pool& m_pool;
+  std::unique_ptr<Conn> m_conn;
+};
+
+void rollback_quietly(Conn& c) {
   try {
-    c = pool.acquire();
-  } catch (const DbError& e) {
-    return make_error(ErrorCode::unavailable, "the database cannot be reached");
+    if (!c.broken()) c.exec_script("ROLLBACK");
+  } catch (...) {
   }
-  Status st;
-  try {
-    std::vector<EventRef> events;
-    if (!begin) {
-      st = guarded(body, *c);
-    } else {
-      c->exec(begin);
-      st = guarded(body, *c, &events);
-      if (st && notify && !events.empty())
-        for (auto& payload : encode_refs(events))
-          c->exec("SELECT pg_notify('sd_events', $1)", {std::move(payload)});
-      c->exec(st ? "COMMIT" : "ROLLBACK");
-    }
-  } catch (const DbError& e) {
-    try {
-      if (begin && !c->broken()) c->exec("ROLLBACK");
-    } catch (const DbError&) {
-    }
-    st = db_error_to_error(e);
-  }
-  pool.release(std::move(c));
-  return st;
 }
+
+// ---- SQLite ----
+
+// Events by id: on SQLite the one writer lock makes id order commit order
+// (a transaction that took an id commits before the next id is taken), for
+// this process and any other writing the same file.
+class SqliteFeed final : public EventFeed {
+ public:
+  explicit SqliteFeed(Pool& readers) : m_readers(readers) {
+    Lease c(m_readers);
+    c->query("SELECT COALESCE(MAX(id), 0) FROM events", {},
+             [&](const Row& r) { m_last = r.i64(0); });
+  }
+  Result<std::vector<EventRef>> next(int limit) override {
+    std::vector<EventRef> out;
+    try {
+      Lease c(m_readers);
+      c->query("SELECT ticket_id, id FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+               {m_last, std::int64_t{limit}}, [&](const Row& r) {
+                 out.push_back({r.i64(0), r.i64(1)});
+               });
+    } catch (const DbError& e) {
+      return db_error_to_error(e);
+    }
+    if (!out.empty()) m_last = out.back().event_id;
+    return out;
+  }
+
+ private:
+  Pool& m_readers;
+  Id m_last = 0;
+};
 
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const StoreOptions& o)
       : m_path(o.url),
-        m_writer_conn(open_sqlite(o.url, SqliteMode::read_write)),
-        m_readers([path = o.url] { return open_sqlite(path, SqliteMode::read_only); },
-                  o.read_connections),
+        m_tuning(o.sqlite),
+        m_writer_conn(open_sqlite(o.url, SqliteMode::read_write, o.sqlite)),
+        m_readers(
+            [path = o.url, t = o.sqlite] { return open_sqlite(path, SqliteMode::read_only, t); },
+            o.read_connections, o.acquire_timeout),
         m_writer([this] { write_loop(); }) {}
 
   ~SqliteStore() override {
@@ -181,21 +196,70 @@ class SqliteStore final : public Store {
 
   Dialect dialect() const override { return Dialect::sqlite; }
 
-  Result<int> migrate(Millis now) override {
-    return write_direct([&](Conn& c) { return sd::store::migrate(c, now); });
+  Result<int> migrate(Instant now) override {
+    // On a connection of its own, for work that manages its own
+    // transactions; SQLite's busy timeout makes it wait for the writer.
+    std::lock_guard lock(m_direct_mu);
+    try {
+      auto c = open_sqlite(m_path, SqliteMode::read_write, m_tuning);
+      return sd::store::migrate(*c, now);
+    } catch (const DbError& e) {
+      return db_error_to_error(e);
+    }
   }
 
-  void set_event_listener(EventListener listener) override {
+  void set_commit_listener(CommitListener listener) override {
     std::lock_guard lock(m_listener_mu);
     m_listener = std::move(listener);
+  }
+
+  std::unique_ptr<EventFeed> open_feed() override {
+    return std::make_unique<SqliteFeed>(m_readers);
   }
 
   void send_signal(const std::string&) override {}
   void set_signal_listener(SignalListener) override {}
 
+  std::vector<Status> write_each(const std::vector<Body>& bodies) override {
+    if (t_write_depth > 0) return std::vector<Status>(bodies.size(), nested_write());
+    std::vector<Job> jobs(bodies.size());
+    std::vector<std::future<Status>> done;
+    {
+      std::lock_guard lock(m_mu);
+      for (std::size_t i = 0; i < bodies.size(); ++i) {
+        jobs[i].body = &bodies[i];
+        done.push_back(jobs[i].done.get_future());
+        m_queue.push_back(&jobs[i]);
+      }
+    }
+    m_cv.notify_one();
+    std::vector<Status> out;
+    for (auto& f : done) out.push_back(f.get());
+    return out;
+  }
+
  protected:
-  Status run_tx(const std::function<Status(Tx&)>& body, Mode mode) override {
-    if (mode == Mode::read) return pooled_tx(m_readers, body, "BEGIN");
+  Status run_tx(const Body& body, TxMode mode) override {
+    if (mode == TxMode::read) {
+      std::optional<Lease> c;
+      try {
+        c.emplace(m_readers);
+        (*c)->exec_script("BEGIN");
+      } catch (const DbError& e) {
+        return db_error_to_error(e);
+      }
+      Status st;
+      try {
+        Tx tx(**c, TxMode::read);
+        st = guarded(body, tx);
+        (*c)->exec_script(st ? "COMMIT" : "ROLLBACK");
+      } catch (const DbError& e) {
+        rollback_quietly(**c);
+        st = db_error_to_error(e);
+      }
+      return st;
+    }
+    if (t_write_depth > 0) return nested_write();
     Job job{&body, {}};
     auto done = job.done.get_future();
     {
@@ -208,24 +272,9 @@ class SqliteStore final : public Store {
 
  private:
   struct Job {
-    const std::function<Status(Tx&)>* body;
+    const Body* body = nullptr;
     std::promise<Status> done;
   };
-
-  template <class F>
-  Result<int> write_direct(F f) {
-    // Runs on the caller's thread on a connection of its own, for work that
-    // manages its own transactions (migrations); SQLite's busy timeout makes
-    // it wait for the writer.
-    std::lock_guard lock(m_direct_mu);
-    std::unique_ptr<Conn> c;
-    try {
-      c = open_sqlite(m_path, SqliteMode::read_write);
-      return f(*c);
-    } catch (const DbError& e) {
-      return make_error(ErrorCode::internal, e.what());
-    }
-  }
 
   void write_loop() {
     std::vector<Job*> batch;
@@ -241,45 +290,67 @@ class SqliteStore final : public Store {
     }
   }
 
+  // Runs one body; a retryable error cannot happen on SQLite, but a driver
+  // failure of any kind becomes the body's error.
+  Status run_one(const Body& body, CommitNews& news) {
+    InWrite in_write;
+    Tx tx(*m_writer_conn, TxMode::write);
+    Status st;
+    try {
+      st = guarded(body, tx);
+    } catch (const DbError& e) {
+      st = db_error_to_error(e);
+    }
+    if (st) {
+      news.events = news.events || !tx.new_events().empty();
+      news.jobs = news.jobs || tx.new_jobs() > 0;
+    }
+    return st;
+  }
+
   // One transaction for the whole batch; each job in a savepoint so that a
   // job that fails rolls back alone.
   void commit_batch(const std::vector<Job*>& batch) {
     Conn& c = *m_writer_conn;
     std::vector<Status> results(batch.size());
-    std::vector<EventRef> events;
+    CommitNews news;
     try {
       c.exec("BEGIN IMMEDIATE");
       if (batch.size() == 1) {
         // Alone in its transaction, a job needs no savepoint: statements
         // inside one pay for a statement journal.
-        results[0] = guarded(*batch[0]->body, c, &events);
+        results[0] = run_one(*batch[0]->body, news);
         c.exec(results[0] ? "COMMIT" : "ROLLBACK");
       } else {
         for (std::size_t i = 0; i < batch.size(); ++i) {
           c.exec("SAVEPOINT job");
-          results[i] = guarded(*batch[i]->body, c, &events);
-          if (!results[i]) c.exec("ROLLBACK TO job");
+          CommitNews mine;
+          results[i] = run_one(*batch[i]->body, mine);
+          if (!results[i]) {
+            c.exec("ROLLBACK TO job");
+          } else {
+            news.events = news.events || mine.events;
+            news.jobs = news.jobs || mine.jobs;
+          }
           c.exec("RELEASE job");
         }
         c.exec("COMMIT");
       }
     } catch (const DbError& e) {
-      try {
-        c.exec_script("ROLLBACK");
-      } catch (const DbError&) {
-      }
+      rollback_quietly(c);
       for (auto& r : results)
         if (r) r = db_error_to_error(e);
-      events.clear();
+      news = {};
     }
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(results[i]);
-    if (!events.empty()) {
+    if (news.events || news.jobs) {
       std::lock_guard lock(m_listener_mu);
-      if (m_listener) m_listener(events);
+      if (m_listener) m_listener(news);
     }
   }
 
   std::string m_path;
+  SqliteTuning m_tuning;
   std::unique_ptr<Conn> m_writer_conn;
   Pool m_readers;
   std::mutex m_direct_mu;
@@ -288,27 +359,76 @@ class SqliteStore final : public Store {
   std::deque<Job*> m_queue;
   bool m_stopping = false;
   std::mutex m_listener_mu;
-  EventListener m_listener;
+  CommitListener m_listener;
   std::thread m_writer;  // last: starts after everything it uses
+};
+
+// ---- PostgreSQL ----
+
+constexpr const char* kEventsChannel = "sd_events";
+constexpr const char* kSignalsChannel = "sd_signals";
+
+// Events in commit order, by the transactions that wrote them: each event
+// keeps its transaction id (xid8), and a read returns the events of the
+// transactions that became visible between two snapshots. A transaction
+// that took a lower event id but committed later is in the later window,
+// so nothing is skipped; nothing is told twice.
+class PgFeed final : public EventFeed {
+ public:
+  explicit PgFeed(Pool& pool) : m_pool(pool) {
+    Lease c(m_pool);
+    m_prev = snapshot(*c);
+  }
+
+  Result<std::vector<EventRef>> next(int limit) override {
+    std::vector<EventRef> out;
+    try {
+      Lease c(m_pool);
+      if (m_cur.empty()) {
+        m_cur = snapshot(*c);
+        m_after = 0;
+      }
+      c->query(
+          "SELECT ticket_id, id FROM events WHERE xid >= pg_snapshot_xmin($1::pg_snapshot) AND "
+          "pg_visible_in_snapshot(xid, $2::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, "
+          "$1::pg_snapshot) AND id > $3 ORDER BY id LIMIT $4",
+          {m_prev, m_cur, m_after, std::int64_t{limit}}, [&](const Row& r) {
+            out.push_back({r.i64(0), r.i64(1)});
+          });
+    } catch (const DbError& e) {
+      return db_error_to_error(e);
+    }
+    if (static_cast<int>(out.size()) < limit) {
+      // This window is read to its end: the next read starts a new one.
+      m_prev = m_cur;
+      m_cur.clear();
+    } else {
+      m_after = out.back().event_id;
+    }
+    return out;
+  }
+
+ private:
+  static std::string snapshot(Conn& c) {
+    std::string s;
+    c.query("SELECT pg_current_snapshot()::text", {}, [&](const Row& r) { s = r.text(0); });
+    return s;
+  }
+
+  Pool& m_pool;
+  std::string m_prev;  // events visible here were told
+  std::string m_cur;   // the window being read, up to this snapshot
+  Id m_after = 0;      // within the window, ids told so far
 };
 
 class PgStore final : public Store {
  public:
   explicit PgStore(const StoreOptions& o)
-      : m_url(o.url), m_pool([url = o.url] { return open_postgres(url); }, o.read_connections) {
+      : m_url(o.url),
+        m_pool([url = o.url] { return open_postgres(url); }, o.read_connections,
+               o.acquire_timeout) {
     // Fail at start-up, not at the first request, when the server is absent.
     m_pool.release(m_pool.acquire());
-  }
-
-  Dialect dialect() const override { return Dialect::postgres; }
-
-  Result<int> migrate(Millis now) override {
-    try {
-      auto c = open_postgres(m_url);
-      return sd::store::migrate(*c, now);
-    } catch (const DbError& e) {
-      return make_error(ErrorCode::internal, e.what());
-    }
   }
 
   ~PgStore() override {
@@ -316,9 +436,20 @@ class PgStore final : public Store {
     if (m_listen_thread.joinable()) m_listen_thread.join();
   }
 
+  Dialect dialect() const override { return Dialect::postgres; }
+
+  Result<int> migrate(Instant now) override {
+    try {
+      auto c = open_postgres(m_url);
+      return sd::store::migrate(*c, now);
+    } catch (const DbError& e) {
+      return db_error_to_error(e);
+    }
+  }
+
   // Returns once the LISTEN connection is up (or after 10 s), so that a
   // node that says it is serving already hears every commit.
-  void set_event_listener(EventListener listener) override {
+  void set_commit_listener(CommitListener listener) override {
     {
       std::lock_guard lock(m_listener_mu);
       m_listener = std::move(listener);
@@ -329,16 +460,16 @@ class PgStore final : public Store {
     m_ready_cv.wait_for(lock, std::chrono::seconds(10), [&] { return m_listening; });
   }
 
+  std::unique_ptr<EventFeed> open_feed() override { return std::make_unique<PgFeed>(m_pool); }
+
   void send_signal(const std::string& payload) override {
     if (payload.size() > 7900) return;
-    std::unique_ptr<Conn> c;
     try {
-      c = m_pool.acquire();
+      Lease c(m_pool);
       c->exec("SELECT pg_notify('sd_signals', $1)", {payload});
     } catch (const DbError&) {
       // A lost signal is repaired by the sender's next refresh.
     }
-    if (c) m_pool.release(std::move(c));
   }
 
   void set_signal_listener(SignalListener listener) override {
@@ -346,85 +477,113 @@ class PgStore final : public Store {
     m_signal_listener = std::move(listener);
   }
 
+  std::vector<Status> write_each(const std::vector<Body>& bodies) override {
+    std::vector<Status> out;
+    for (const auto& b : bodies) out.push_back(run_tx(b, TxMode::write));
+    return out;
+  }
+
  protected:
-  Status run_tx(const std::function<Status(Tx&)>& body, Mode mode) override {
-    // Reads run in autocommit: each is one or a few independent lookups, and
-    // a BEGIN/COMMIT pair would double their round trips.
-    if (mode == Mode::read) return pooled_tx(m_pool, body, nullptr);
-    return pooled_tx(m_pool, body, "BEGIN", true);
+  Status run_tx(const Body& body, TxMode mode) override {
+    if (mode == TxMode::write && t_write_depth > 0) return nested_write();
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return attempt_tx(body, mode);
+      } catch (const DbError& e) {
+        // A serialization failure or deadlock: the transaction was rolled
+        // back; run it again after a short, growing pause.
+        if (attempt >= kMaxRetries) return db_error_to_error(e);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2 * attempt * attempt));
+      }
+    }
   }
 
  private:
-  void deliver(const std::vector<EventRef>& refs) {
-    if (refs.empty()) return;
-    std::lock_guard lock(m_listener_mu);
-    for (const auto& r : refs) m_last_event = std::max(m_last_event, r.event_id);
-    if (m_listener) m_listener(refs);
+  // One run of the transaction. Reads run in autocommit: each is one or a
+  // few independent lookups, and a BEGIN/COMMIT pair would double their
+  // round trips. Throws DbError only when the run may be retried.
+  Status attempt_tx(const Body& body, TxMode mode) {
+    std::optional<Lease> c;
+    try {
+      c.emplace(m_pool);
+    } catch (const DbError& e) {
+      return db_error_to_error(e);
+    }
+    Conn& conn = **c;
+    if (mode == TxMode::read) {
+      Tx tx(conn, TxMode::read);
+      return guarded(body, tx);
+    }
+    try {
+      conn.exec_script("BEGIN");
+      Status st;
+      CommitNews news;
+      {
+        InWrite in_write;
+        Tx tx(conn, TxMode::write);
+        st = guarded(body, tx);
+        news.events = !tx.new_events().empty();
+        news.jobs = tx.new_jobs() > 0;
+      }
+      if (!st) {
+        rollback_quietly(conn);
+        return st;
+      }
+      // Delivered to every listening node when (and only if) this commits.
+      if (news.events || news.jobs)
+        conn.exec("SELECT pg_notify('sd_events', $1)",
+                  {std::string(news.events ? "e" : "") + (news.jobs ? "j" : "")});
+      conn.exec_script("COMMIT");
+      return st;
+    } catch (const DbError& e) {
+      rollback_quietly(conn);
+      if (e.kind() == DbError::Kind::retryable) throw;
+      return db_error_to_error(e);
+    }
   }
 
-  // After (re)connecting: on the first connection, remember where the
-  // timeline stands; on later ones, deliver what was committed meanwhile.
-  bool catch_up(PGconn* c, bool first) {
-    std::string last = std::to_string(m_last_event);
-    const char* params[] = {last.c_str()};
-    PGresult* r = first ? PQexec(c, "SELECT 0, COALESCE(MAX(id), 0) FROM events")
-                        : PQexecParams(c,
-                                       "SELECT ticket_id, id FROM events WHERE id > $1::bigint "
-                                       "ORDER BY id LIMIT 100000",
-                                       1, nullptr, params, nullptr, nullptr, 0);
-    const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-    std::vector<EventRef> refs;
-    for (int i = 0; ok && i < PQntuples(r); ++i) {
-      EventRef ref;
-      std::from_chars(PQgetvalue(r, i, 0), PQgetvalue(r, i, 0) + PQgetlength(r, i, 0),
-                      ref.ticket_id);
-      std::from_chars(PQgetvalue(r, i, 1), PQgetvalue(r, i, 1) + PQgetlength(r, i, 1),
-                      ref.event_id);
-      refs.push_back(ref);
-    }
-    PQclear(r);
-    if (first && !refs.empty()) {
-      std::lock_guard lock(m_listener_mu);
-      m_last_event = refs[0].event_id;
-    } else {
-      deliver(refs);
-    }
-    return ok;
+  void notify(const CommitNews& news) {
+    std::lock_guard lock(m_listener_mu);
+    if (m_listener) m_listener(news);
   }
 
   // Holds a LISTEN connection, reconnecting when it drops, until stopped.
+  // After each (re)connection the listener is woken: whatever committed
+  // while nobody listened is then read from the feed and the jobs table.
   void listen_loop() {
-    bool first = true;
     while (!m_stop) {
       PGconn* c = PQconnectdb(m_url.c_str());
       bool listening = false;
       if (PQstatus(c) == CONNECTION_OK) {
-        PGresult* r = PQexec(c, (std::string("LISTEN ") + kNotifyChannel + "; LISTEN sd_signals").c_str());
+        PGresult* r = PQexec(
+            c, (std::string("LISTEN ") + kEventsChannel + "; LISTEN " + kSignalsChannel).c_str());
         listening = PQresultStatus(r) == PGRES_COMMAND_OK;
         PQclear(r);
       }
-      if (listening && catch_up(c, first)) {
-        first = false;
+      if (listening) {
         {
           std::lock_guard lock(m_listener_mu);
           m_listening = true;
         }
         m_ready_cv.notify_all();
+        notify({true, true});
         while (!m_stop && PQstatus(c) == CONNECTION_OK) {
           pollfd fd{PQsocket(c), POLLIN, 0};
           if (poll(&fd, 1, 200) > 0 && !PQconsumeInput(c)) break;
+          CommitNews news;
           while (PGnotify* n = PQnotifies(c)) {
-            if (std::strcmp(n->relname, "sd_signals") == 0) {
+            if (std::strcmp(n->relname, kSignalsChannel) == 0) {
               std::string payload = n->extra;
               PQfreemem(n);
               std::lock_guard lock(m_listener_mu);
               if (m_signal_listener) m_signal_listener(payload);
               continue;
             }
-            auto refs = decode_refs(n->extra);
+            news.events = news.events || std::strchr(n->extra, 'e') != nullptr;
+            news.jobs = news.jobs || std::strchr(n->extra, 'j') != nullptr;
             PQfreemem(n);
-            deliver(refs);
           }
+          if (news.events || news.jobs) notify(news);
         }
       }
       PQfinish(c);
@@ -438,8 +597,7 @@ class PgStore final : public Store {
   std::mutex m_listener_mu;
   std::condition_variable m_ready_cv;
   bool m_listening = false;
-  Id m_last_event = 0;  // the newest event delivered or seen at start
-  EventListener m_listener;
+  CommitListener m_listener;
   SignalListener m_signal_listener;
   std::atomic<bool> m_stop{false};
   std::thread m_listen_thread;

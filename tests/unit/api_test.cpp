@@ -1,18 +1,17 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <set>
+
 #include "api/problem.hpp"
 #include "api/query.hpp"
 #include "api/router.hpp"
 #include "domain/text.hpp"
 
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
-
-#include <algorithm>
-#include <set>
-
 namespace sd::api {
 extern const char* const kOpenApiJson;
 namespace {
-
 
 // The published document and the route table list the same operations.
 TEST(OpenApi, DocumentMatchesRoutes) {
@@ -23,9 +22,11 @@ TEST(OpenApi, DocumentMatchesRoutes) {
     for (const auto& [method, op] : item.as_object())
       if (method != "parameters" && method != "summary" && method != "description")
         documented.insert(to_lower_ascii(method) + " " + std::string(path));
-  for (const auto& r : routes()) served.insert(to_lower_ascii(method_name(r.method)) + " " + std::string(r.pattern));
+  for (const auto& r : routes())
+    served.insert(to_lower_ascii(method_name(r.method)) + " " + std::string(r.pattern));
   for (const auto& s : served) EXPECT_TRUE(documented.count(s)) << "undocumented route: " << s;
-  for (const auto& d : documented) EXPECT_TRUE(served.count(d)) << "documented but not served: " << d;
+  for (const auto& d : documented)
+    EXPECT_TRUE(served.count(d)) << "documented but not served: " << d;
 }
 
 TEST(Problem, StatusMapping) {

@@ -29,7 +29,8 @@ TEST(Priority, DefaultMatrixAndLevels) {
   };
   PriorityMatrix m;
   for (const auto& c : cases) {
-    EXPECT_EQ(m.at(c.impact, c.crit), c.priority) << to_string(c.impact) << "/" << to_string(c.crit);
+    EXPECT_EQ(m.at(c.impact, c.crit), c.priority)
+        << to_string(c.impact) << "/" << to_string(c.crit);
     EXPECT_EQ(default_support_level(c.impact, c.crit), c.level);
   }
 }

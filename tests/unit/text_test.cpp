@@ -1,7 +1,8 @@
-#include "domain/model.hpp"
 #include "domain/text.hpp"
 
 #include <gtest/gtest.h>
+
+#include "domain/model.hpp"
 
 namespace sd {
 namespace {

@@ -1,0 +1,32 @@
+#include "desk/ticket_queries.hpp"
+
+#include "domain/permissions.hpp"
+#include "domain/scope.hpp"
+#include "store/repo/events.hpp"
+
+namespace sd::desk {
+
+Result<Ticket> get_ticket(store::Tx& tx, const Actor& a, Id id) {
+  auto t = tx.tickets().find(id, ticket_scope(a));
+  if (!t) return make_error(ErrorCode::not_found, "no such ticket");
+  return *t;
+}
+
+Result<store::Page<Ticket>> list_tickets(store::Tx& tx, const Actor& a, store::TicketQuery q) {
+  q.scope = ticket_scope(a);
+  return tx.tickets().list(q);
+}
+
+Result<std::vector<Event>> ticket_events(store::Tx& tx, const Actor& a, Id ticket_id) {
+  auto t = get_ticket(tx, a, ticket_id);
+  if (!t) return t.error();
+  return tx.events().list(
+      t->id, can_see_internal(a) ? store::Internal::include : store::Internal::exclude);
+}
+
+Result<store::QueueCounts> queue_counts(store::Tx& tx, const Actor& a) {
+  if (!is_staff(a)) return make_error(ErrorCode::forbidden, "queues are for staff");
+  return tx.tickets().queue_counts(a.id, ticket_scope(a));
+}
+
+}  // namespace sd::desk

@@ -1,0 +1,295 @@
+#include "desk/tickets.hpp"
+
+#include <boost/json.hpp>
+
+#include "desk/settings.hpp"
+#include "domain/lifecycle.hpp"
+#include "domain/permissions.hpp"
+#include "domain/priority.hpp"
+#include "domain/scope.hpp"
+#include "domain/text.hpp"
+#include "domain/ticket_rules.hpp"
+#include "store/repo/categories.hpp"
+#include "store/repo/groups.hpp"
+#include "store/repo/tickets.hpp"
+#include "store/repo/users.hpp"
+
+namespace sd::desk {
+namespace {
+
+using store::Tx;
+
+Error no_such_ticket() { return make_error(ErrorCode::not_found, "no such ticket"); }
+
+Error field(std::string name, std::string message, std::string code) {
+  Error e = make_error(ErrorCode::invalid_input, "the input is not valid");
+  e.fields.push_back({std::move(name), std::move(message), std::move(code)});
+  return e;
+}
+
+Status check(std::vector<FieldError> errors) {
+  if (errors.empty()) return {};
+  Error e = make_error(ErrorCode::invalid_input, "the input is not valid");
+  e.fields = std::move(errors);
+  return e;
+}
+
+// The ticket if the actor may see it; not_found otherwise, so that a
+// requester cannot tell someone else's ticket from a missing one.
+Result<Ticket> visible_ticket(Tx& tx, const Actor& a, Id id, store::Lock lock) {
+  auto t = tx.tickets().find(id, ticket_scope(a), lock);
+  if (!t) return no_such_ticket();
+  return *t;
+}
+
+Event event_for(const Ticket& t, const Actor& a, EventKind kind, Instant now) {
+  Event e;
+  e.ticket_id = t.id;
+  e.kind = kind;
+  e.actor_kind = a.kind;
+  if (!a.is_system()) e.actor_id = a.id;
+  e.actor_name = a.name;
+  e.created_at = now;
+  return e;
+}
+
+void record_status(Effects& fx, const Ticket& t, const Actor& a, TicketStatus from, Instant now) {
+  Event e = event_for(t, a, EventKind::status_change, now);
+  e.field = "status";
+  e.old_value = std::string(to_string(from));
+  e.new_value = std::string(to_string(t.status));
+  fx.event(std::move(e));
+}
+
+std::optional<Id> enqueue_auto_close(Tx& tx, Effects& fx, const Ticket& t, Instant now) {
+  auto due = auto_close_due(t, auto_close_policy(tx));
+  if (!due) return std::nullopt;
+  JobSpec job;
+  job.kind = kAutoCloseJob;
+  job.payload = boost::json::serialize(
+      boost::json::object{{"ticket_id", t.id}, {"resolved_at", to_unix_ms(*t.resolved_at)}});
+  job.due_at = *due;
+  job.dedupe_key = std::string(kAutoCloseJob) + ":" + std::to_string(t.id) + ":" +
+                   std::to_string(to_unix_ms(*t.resolved_at));
+  return fx.job(job, now);
+}
+
+// Moves the ticket and records the move; what follows a resolution (its
+// auto-close) is enqueued here, whichever use case resolved it.
+Status move(Tx& tx, Effects& fx, Ticket& t, const Actor& a, TicketStatus to, Instant now) {
+  const TicketStatus from = t.status;
+  if (auto s = apply_transition(t, to, now); !s) return s;
+  record_status(fx, t, a, from, now);
+  enqueue_auto_close(tx, fx, t, now);
+  return {};
+}
+
+Status check_staff_assignee(Tx& tx, Id user_id) {
+  auto u = tx.users().find(user_id);
+  if (!u) return field("assignee_id", "no such user", "not_found");
+  if (!is_staff(u->role) || !u->active)
+    return field("assignee_id", "must be an active agent, supervisor or admin", "not_staff");
+  return {};
+}
+
+// The event as stored, with what the store adds (its actor's name).
+Result<Event> stored_event(Tx& tx, Id id) {
+  auto stored = tx.events().find(id);
+  if (!stored) return internal_error("an event written in this transaction is missing");
+  return *stored;
+}
+
+void check_subject(std::vector<FieldError>& errors, const std::string& s) {
+  check_text(errors, "subject", s, kMaxSubject, TextKind::single_line, true);
+}
+void check_description(std::vector<FieldError>& errors, const std::string& s) {
+  check_text(errors, "description", s, kMaxDescription, TextKind::multi_line, true);
+}
+
+}  // namespace
+
+Result<Outcome<Ticket>> create_ticket(Tx& tx, const Actor& a, const CreateTicket& c, Instant now) {
+  std::vector<FieldError> errors;
+  check_subject(errors, c.subject);
+  check_description(errors, c.description);
+  if (auto s = check(std::move(errors)); !s) return s.error();
+  const bool staff = is_staff(a);
+  if (!staff && c.requester_id && *c.requester_id != a.id)
+    return make_error(ErrorCode::forbidden, "requesters create tickets for themselves only");
+  if (a.is_system() && !c.requester_id)
+    return field("requester_id", "is required when the desk opens a ticket", "required");
+
+  Ticket t;
+  t.type = c.type;
+  t.subject = c.subject;
+  t.description = c.description;
+  t.impact = c.impact;
+  t.criticality = c.criticality;
+  // A requester's ticket comes by the channel they used.
+  t.channel = staff && c.channel ? *c.channel : c.arrived_by;
+  t.requester_id = c.requester_id.value_or(a.id);
+  t.category_id = c.category_id;
+  t.support_level = default_support_level(t.impact, t.criticality);
+  t.created_at = t.updated_at = now;
+
+  auto requester = tx.users().find(t.requester_id);
+  if (!requester) return field("requester_id", "no such user", "not_found");
+  t.organisation_id = requester->organisation_id;
+  if (t.category_id && !tx.categories().find(*t.category_id))
+    return field("category_id", "no such category", "not_found");
+  t.priority = priority_matrix(tx).at(t.impact, t.criticality);
+  t.id = tx.tickets().insert(t);
+
+  Effects fx(tx);
+  Event e = event_for(t, a, EventKind::created, now);
+  e.field = "status";
+  e.new_value = std::string(to_string(t.status));
+  fx.event(std::move(e));
+  return fx.done(t);
+}
+
+Result<Outcome<Ticket>> update_ticket(Tx& tx, const Actor& a, const UpdateTicket& c, Instant now) {
+  auto found = visible_ticket(tx, a, c.ticket_id, store::Lock::for_update);
+  if (!found) return found.error();
+  if (!can_edit_ticket_fields(a))
+    return make_error(ErrorCode::forbidden, "only staff change tickets");
+  std::vector<FieldError> errors;
+  if (c.subject) check_subject(errors, *c.subject);
+  if (c.description) check_description(errors, *c.description);
+  if (auto s = check(std::move(errors)); !s) return s.error();
+  if (c.category_id && *c.category_id && !tx.categories().find(**c.category_id))
+    return field("category_id", "no such category", "not_found");
+  if (c.assignee_id && *c.assignee_id)
+    if (auto s = check_staff_assignee(tx, **c.assignee_id); !s) return s.error();
+  if (c.group_id && *c.group_id && !tx.groups().find(**c.group_id))
+    return field("group_id", "no such group", "not_found");
+
+  Ticket t = *found;
+  const Ticket before = t;
+  if (c.type) t.type = *c.type;
+  if (c.subject) t.subject = *c.subject;
+  if (c.description) t.description = *c.description;
+  if (c.impact) t.impact = *c.impact;
+  if (c.criticality) t.criticality = *c.criticality;
+  if (c.category_id) t.category_id = *c.category_id;
+  if (c.assignee_id) t.assignee_id = *c.assignee_id;
+  if (c.group_id) t.group_id = *c.group_id;
+  if (t.impact != before.impact || t.criticality != before.criticality)
+    t.priority = priority_matrix(tx).at(t.impact, t.criticality);
+
+  Effects fx(tx);
+  for (auto& ch : field_changes(before, t)) {
+    Event e = event_for(t, a, ch.kind, now);
+    e.field = std::move(ch.field);
+    e.old_value = std::move(ch.old_value);
+    e.new_value = std::move(ch.new_value);
+    e.internal = ch.internal;
+    fx.event(std::move(e));
+  }
+  if (auto follow = status_after_assignment(t.status, t.assignee_id))
+    if (auto s = move(tx, fx, t, a, *follow, now); !s) return s.error();
+  t.updated_at = now;
+  tx.tickets().update(t);
+  return fx.done(t);
+}
+
+Result<Outcome<Ticket>> transition_ticket(Tx& tx, const Actor& a, const TransitionTicket& c,
+                                          Instant now) {
+  auto t = visible_ticket(tx, a, c.ticket_id, store::Lock::for_update);
+  if (!t) return t.error();
+  if (!can_transition_as(a, *t, c.to))
+    return make_error(ErrorCode::forbidden,
+                      "requesters may confirm or reopen a resolved ticket, or cancel a new one");
+  Effects fx(tx);
+  if (auto s = move(tx, fx, *t, a, c.to, now); !s) return s.error();
+  tx.tickets().update(*t);
+  return fx.done(*t);
+}
+
+Result<Outcome<Event>> comment_on_ticket(Tx& tx, const Actor& a, const CommentOnTicket& c,
+                                         Instant now) {
+  std::vector<FieldError> errors;
+  check_text(errors, "body", c.body, kMaxCommentBody, TextKind::multi_line, true);
+  if (auto s = check(std::move(errors)); !s) return s.error();
+  auto t = visible_ticket(tx, a, c.ticket_id, store::Lock::for_update);
+  if (!t) return t.error();
+  if (c.internal && !can_write_internal(a))
+    return make_error(ErrorCode::forbidden, "only staff write internal notes");
+  Effects fx(tx);
+  Event e = event_for(*t, a, c.internal ? EventKind::note : EventKind::reply, now);
+  e.internal = c.internal;
+  e.body = c.body;
+  const Id id = fx.event(std::move(e));
+  if (!is_staff(a))
+    if (auto follow = status_after_requester_reply(t->status))
+      if (auto s = move(tx, fx, *t, a, *follow, now); !s) return s.error();
+  t->updated_at = now;
+  tx.tickets().update(*t);
+  auto stored = stored_event(tx, id);
+  if (!stored) return stored.error();
+  return fx.done(*stored);
+}
+
+Result<Outcome<Event>> escalate_ticket(Tx& tx, const Actor& a, const EscalateTicket& c,
+                                       Instant now) {
+  std::vector<FieldError> errors;
+  check_text(errors, "reason", c.reason, kMaxReason, TextKind::multi_line, true);
+  if (!valid_support_level(c.to_level))
+    errors.push_back({"to_level", "must be 1, 2 or 3", "out_of_range"});
+  if (auto s = check(std::move(errors)); !s) return s.error();
+  auto t = visible_ticket(tx, a, c.ticket_id, store::Lock::for_update);
+  if (!t) return t.error();
+  if (!can_escalate(a)) return make_error(ErrorCode::forbidden, "only staff escalate tickets");
+  if (!is_open(t->status))
+    return make_error(ErrorCode::conflict, "only open tickets are escalated");
+  if (t->support_level == c.to_level)
+    return make_error(ErrorCode::conflict, "the ticket is already at that support level");
+  Effects fx(tx);
+  Event e = event_for(*t, a, EventKind::escalation, now);
+  e.internal = true;
+  e.body = c.reason;
+  e.field = "support_level";
+  e.old_value = std::to_string(t->support_level);
+  e.new_value = std::to_string(c.to_level);
+  const Id id = fx.event(std::move(e));
+  t->support_level = c.to_level;
+  // The ticket goes to the queue of a group serving the new level.
+  const auto group = group_for_level(tx.groups().list(), t->group_id, c.to_level);
+  if (group != t->group_id) {
+    Event g = event_for(*t, a, EventKind::assignment, now);
+    g.internal = true;
+    g.field = "group_id";
+    g.old_value = t->group_id ? std::to_string(*t->group_id) : "";
+    g.new_value = group ? std::to_string(*group) : "";
+    fx.event(std::move(g));
+    t->group_id = group;
+  }
+  t->updated_at = now;
+  tx.tickets().update(*t);
+  auto stored = stored_event(tx, id);
+  if (!stored) return stored.error();
+  return fx.done(*stored);
+}
+
+Result<Outcome<std::optional<Ticket>>> auto_close_ticket(Tx& tx, const Actor& a,
+                                                         const AutoCloseTicket& c, Instant now) {
+  if (!a.is_system()) return make_error(ErrorCode::forbidden, "only the desk closes by itself");
+  Effects fx(tx);
+  auto t = tx.tickets().find(c.ticket_id, TicketScope::everything(), store::Lock::for_update);
+  if (!t || !auto_close_applies(*t, c.resolved_at)) return fx.done(std::optional<Ticket>{});
+  if (auto s = move(tx, fx, *t, a, TicketStatus::closed, now); !s) return s.error();
+  tx.tickets().update(*t);
+  return fx.done(std::optional<Ticket>{*t});
+}
+
+Result<Outcome<std::optional<Id>>> schedule_auto_close(Tx& tx, const Actor& a, Id ticket_id,
+                                                       Instant now) {
+  if (!is_staff(a)) return make_error(ErrorCode::forbidden, "only staff schedule closings");
+  auto t = visible_ticket(tx, a, ticket_id, store::Lock::for_update);
+  if (!t) return t.error();
+  Effects fx(tx);
+  auto id = enqueue_auto_close(tx, fx, *t, now);
+  return fx.done(id);
+}
+
+}  // namespace sd::desk

@@ -1,0 +1,96 @@
+// Every change to a ticket, one function each, of the form
+//   (Tx&, const Actor&, Command, Instant now) -> Result<Outcome>.
+// The HTTP api, the demo loader, the command line, jobs (and later mail
+// intake and automation) all call these; nothing else writes tickets or
+// their events. Rules come from domain/; the store is reached through the
+// caller's transaction.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "desk/outcome.hpp"
+#include "domain/actor.hpp"
+#include "domain/enums.hpp"
+#include "domain/error.hpp"
+#include "domain/model.hpp"
+#include "store/tx.hpp"
+
+namespace sd::desk {
+
+struct CreateTicket {
+  TicketType type = TicketType::incident;
+  std::string subject;
+  std::string description;
+  Impact impact = Impact::not_critical;
+  Criticality criticality = Criticality::low;
+  Channel arrived_by = Channel::web;  // how the request reached the desk
+  std::optional<Channel> channel;     // staff may record another (a phone call)
+  std::optional<Id> requester_id;     // staff may open it for someone; default the actor
+  std::optional<Id> category_id;
+};
+Result<Outcome<Ticket>> create_ticket(store::Tx& tx, const Actor& a, const CreateTicket& c,
+                                      Instant now);
+
+// Only the fields that are set change. An assignee or group of nullopt
+// inside a set optional clears it.
+struct UpdateTicket {
+  Id ticket_id = 0;
+  std::optional<TicketType> type;
+  std::optional<std::string> subject;
+  std::optional<std::string> description;
+  std::optional<Impact> impact;
+  std::optional<Criticality> criticality;
+  std::optional<std::optional<Id>> category_id;
+  std::optional<std::optional<Id>> assignee_id;
+  std::optional<std::optional<Id>> group_id;
+};
+Result<Outcome<Ticket>> update_ticket(store::Tx& tx, const Actor& a, const UpdateTicket& c,
+                                      Instant now);
+
+struct TransitionTicket {
+  Id ticket_id = 0;
+  TicketStatus to = TicketStatus::in_progress;
+};
+Result<Outcome<Ticket>> transition_ticket(store::Tx& tx, const Actor& a, const TransitionTicket& c,
+                                          Instant now);
+
+// A public reply, or an internal note (staff only).
+struct CommentOnTicket {
+  Id ticket_id = 0;
+  std::string body;
+  bool internal = false;
+};
+Result<Outcome<Event>> comment_on_ticket(store::Tx& tx, const Actor& a, const CommentOnTicket& c,
+                                         Instant now);
+
+// Functional escalation to another support level, with a reason.
+struct EscalateTicket {
+  Id ticket_id = 0;
+  SupportLevel to_level = 2;
+  std::string reason;
+};
+Result<Outcome<Event>> escalate_ticket(store::Tx& tx, const Actor& a, const EscalateTicket& c,
+                                       Instant now);
+
+// Closes a ticket nobody confirmed or reopened since the resolution at
+// `resolved_at` (the job ticket.auto_close). Does nothing, successfully,
+// when that resolution no longer stands.
+struct AutoCloseTicket {
+  Id ticket_id = 0;
+  Instant resolved_at{};
+};
+Result<Outcome<std::optional<Ticket>>> auto_close_ticket(store::Tx& tx, const Actor& a,
+                                                         const AutoCloseTicket& c, Instant now);
+
+// Enqueues the auto-close of a resolved ticket under the policy in force
+// (a ticket resolved while auto-close was off, say). The id of the job, or
+// nullopt when none applies or it is already queued.
+Result<Outcome<std::optional<Id>>> schedule_auto_close(store::Tx& tx, const Actor& a, Id ticket_id,
+                                                       Instant now);
+
+// The job kind of auto_close_ticket; its payload is
+// {"ticket_id": N, "resolved_at": epoch milliseconds}.
+inline constexpr const char* kAutoCloseJob = "ticket.auto_close";
+
+}  // namespace sd::desk

@@ -1,0 +1,59 @@
+#include "domain/time.hpp"
+
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <sstream>
+
+namespace sd {
+
+namespace {
+bool digits(std::string_view s, std::size_t from, std::size_t n) {
+  for (std::size_t i = from; i < from + n; ++i)
+    if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+}  // namespace
+
+std::string to_iso8601(Instant t) { return date::format("%FT%TZ", t); }
+
+std::optional<Instant> parse_iso8601(std::string_view text) {
+  // The shape first: date::parse alone accepts one-digit fields and more.
+  if (text.size() < 20 || text.size() > 24 || text.back() != 'Z') return std::nullopt;
+  if (!digits(text, 0, 4) || text[4] != '-' || !digits(text, 5, 2) || text[7] != '-' ||
+      !digits(text, 8, 2) || text[10] != 'T' || !digits(text, 11, 2) || text[13] != ':' ||
+      !digits(text, 14, 2) || text[16] != ':' || !digits(text, 17, 2))
+    return std::nullopt;
+  if (text.size() > 20 &&
+      (text[19] != '.' || text.size() == 21 || !digits(text, 20, text.size() - 21)))
+    return std::nullopt;
+  std::istringstream in{std::string(text)};
+  Instant t;
+  in >> date::parse("%FT%TZ", t);
+  if (in.fail() || in.peek() != std::char_traits<char>::eof()) return std::nullopt;
+  return t;
+}
+
+std::optional<Instant> parse_date(std::string_view text) {
+  if (text.size() != 10 || !digits(text, 0, 4) || text[4] != '-' || !digits(text, 5, 2) ||
+      text[7] != '-' || !digits(text, 8, 2))
+    return std::nullopt;
+  std::istringstream in{std::string(text)};
+  date::sys_days d;
+  in >> date::parse("%F", d);
+  if (in.fail() || in.peek() != std::char_traits<char>::eof()) return std::nullopt;
+  return Instant{d};
+}
+
+std::string utc_date(Instant t) { return date::format("%F", std::chrono::floor<date::days>(t)); }
+
+bool is_known_time_zone(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  try {
+    return date::locate_zone(name) != nullptr;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace sd

@@ -1,0 +1,20 @@
+// Settings: small JSON documents by key (desk/settings.cpp gives them shape).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "store/repo/repo.hpp"
+
+namespace sd::store {
+
+class SettingRepo : Repo {
+ public:
+  explicit SettingRepo(Tx& tx) : Repo(tx) {}
+  std::optional<std::string> get(const std::string& key);
+  void put(const std::string& key, const std::string& value);
+};
+
+inline SettingRepo Tx::settings() { return SettingRepo(*this); }
+
+}  // namespace sd::store

@@ -1,0 +1,44 @@
+#include "store/repo/sql.hpp"
+
+namespace sd::store::sql {
+
+std::string like_pattern(const std::string& text) {
+  std::string p = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') p += '\\';
+    p += c;
+  }
+  return p + "%";
+}
+
+namespace {
+// Quoted for a JSON array and a PostgreSQL array literal alike: both escape
+// '"' and '\' with a backslash. Control characters never reach here (text
+// checks refuse them) and are dropped.
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string Binder::any_of(const std::string& col, const std::vector<std::int64_t>& values) {
+  std::string list;
+  for (auto v : values) list += (list.empty() ? "" : ",") + std::to_string(v);
+  if (dialect == Dialect::postgres) return col + " = ANY(" + next("{" + list + "}") + "::bigint[])";
+  return col + " IN (SELECT value FROM json_each(" + next("[" + list + "]") + "))";
+}
+
+std::string Binder::any_of(const std::string& col, const std::vector<std::string>& values) {
+  std::string list;
+  for (const auto& v : values) list += (list.empty() ? "" : ",") + json_string(v);
+  // A PostgreSQL array literal quotes its items as JSON does.
+  if (dialect == Dialect::postgres) return col + " = ANY(" + next("{" + list + "}") + "::text[])";
+  return col + " IN (SELECT value FROM json_each(" + next("[" + list + "]") + "))";
+}
+
+}  // namespace sd::store::sql

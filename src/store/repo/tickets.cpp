@@ -1,0 +1,289 @@
+#include "store/repo/tickets.hpp"
+
+#include <algorithm>
+
+#include "domain/lifecycle.hpp"
+#include "store/repo/sql.hpp"
+
+namespace sd::store {
+namespace {
+
+using namespace sql;
+
+constexpr const char* kTicketCols =
+    "id, type, channel, impact, criticality, priority, support_level, status, requester_id, "
+    "organisation_id, assignee_id, group_id, category_id, subject, description, created_at, "
+    "updated_at, resolved_at, closed_at";
+constexpr int kTicketColCount = 19;
+
+Ticket ticket_from(const Row& r) {
+  Ticket t;
+  t.id = r.i64(0);
+  t.type = enum_col<TicketType>(r, 1, "tickets.type");
+  t.channel = enum_col<Channel>(r, 2, "tickets.channel");
+  t.impact = enum_col<Impact>(r, 3, "tickets.impact");
+  t.criticality = enum_col<Criticality>(r, 4, "tickets.criticality");
+  const auto p = r.i64(5);
+  if (p < 1 || p > 4)
+    throw DbError(DbError::Kind::other, "unknown value in column tickets.priority");
+  t.priority = static_cast<Priority>(p);
+  t.support_level = static_cast<int>(r.i64(6));
+  t.status = enum_col<TicketStatus>(r, 7, "tickets.status");
+  t.requester_id = r.i64(8);
+  t.organisation_id = opt_i64(r, 9);
+  t.assignee_id = opt_i64(r, 10);
+  t.group_id = opt_i64(r, 11);
+  t.category_id = opt_i64(r, 12);
+  t.subject = r.text(13);
+  t.description = r.text(14);
+  t.created_at = instant(r, 15);
+  t.updated_at = instant(r, 16);
+  t.resolved_at = opt_instant(r, 17);
+  t.closed_at = opt_instant(r, 18);
+  return t;
+}
+
+// The SQL the list is ordered by, and whether its values are text.
+struct SortExpr {
+  const char* sql;
+  bool text;
+};
+
+SortExpr sort_expr(TicketSort s) {
+  switch (s) {
+    case TicketSort::id:
+      return {"id", false};
+    case TicketSort::created_at:
+      return {"created_at", false};
+    case TicketSort::updated_at:
+      return {"updated_at", false};
+    case TicketSort::priority:
+      return {"priority", false};
+    case TicketSort::support_level:
+      return {"support_level", false};
+    case TicketSort::status:
+      return {
+          "(CASE status WHEN 'new' THEN 0 WHEN 'assigned' THEN 1 WHEN 'in_progress' THEN 2 "
+          "WHEN 'pending' THEN 3 WHEN 'resolved' THEN 4 WHEN 'closed' THEN 5 ELSE 6 END)",
+          false};
+    case TicketSort::subject:
+      return {"subject", true};
+    case TicketSort::type:
+      return {"type", true};
+    case TicketSort::requester:
+      return {"COALESCE((SELECT u.name FROM users u WHERE u.id = tickets.requester_id), '')", true};
+    case TicketSort::assignee:
+      return {"COALESCE((SELECT u.name FROM users u WHERE u.id = tickets.assignee_id), '')", true};
+    case TicketSort::group:
+      return {"COALESCE((SELECT g.name FROM agent_groups g WHERE g.id = tickets.group_id), '')",
+              true};
+    case TicketSort::category:
+      return {"COALESCE((SELECT c.name FROM categories c WHERE c.id = tickets.category_id), '')",
+              true};
+  }
+  return {"id", false};
+}
+
+// The open categories, written exactly as in the partial indexes of the
+// schema (migration 3) so that the planners use them.
+constexpr const char* kOpenSql = "status_category IN ('new', 'open', 'waiting')";
+
+bool is_open_set(const std::vector<StatusCategory>& c) {
+  if (c.size() != open_categories().size()) return false;
+  for (auto v : open_categories())
+    if (std::find(c.begin(), c.end(), v) == c.end()) return false;
+  return true;
+}
+
+template <class E>
+std::vector<std::string> names(const std::vector<E>& v) {
+  std::vector<std::string> out;
+  for (auto e : v) out.emplace_back(to_string(e));
+  return out;
+}
+
+// The scope as a condition; empty when it contains everything.
+std::string scope_sql(const TicketScope& s, Binder& b) {
+  switch (s.kind) {
+    case TicketScope::Kind::everything:
+      return {};
+    case TicketScope::Kind::own:
+      return "requester_id = " + b.next(s.requester_id);
+    case TicketScope::Kind::own_and_organisation:
+      return "(requester_id = " + b.next(s.requester_id) +
+             " OR organisation_id = " + b.next(s.organisation_id.value_or(0)) + ")";
+  }
+  return "1 = 0";
+}
+
+Params ticket_values(const Ticket& t) {
+  return {name(t.type),
+          name(t.channel),
+          name(t.impact),
+          name(t.criticality),
+          static_cast<std::int64_t>(t.priority),
+          std::int64_t{t.support_level},
+          name(t.status),
+          name(category_of(t.status)),
+          t.requester_id,
+          opt(t.organisation_id),
+          opt(t.assignee_id),
+          opt(t.group_id),
+          opt(t.category_id),
+          t.subject,
+          t.description,
+          at(t.created_at),
+          at(t.updated_at),
+          opt_at(t.resolved_at),
+          opt_at(t.closed_at)};
+}
+
+}  // namespace
+
+Id TicketRepo::insert(const Ticket& t) {
+  Id id = 0;
+  conn().query(
+      "INSERT INTO tickets (type, channel, impact, criticality, priority, support_level, status, "
+      "status_category, requester_id, organisation_id, assignee_id, group_id, category_id, "
+      "subject, description, created_at, updated_at, resolved_at, closed_at) VALUES ($1, $2, $3, "
+      "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+      ticket_values(t), [&](const Row& r) { id = r.i64(0); });
+  return id;
+}
+
+std::optional<Ticket> TicketRepo::find(Id id, const TicketScope& scope, Lock lock) {
+  Binder b(dialect());
+  Where w;
+  w.add("id = " + b.next(id));
+  if (auto s = scope_sql(scope, b); !s.empty()) w.add(s);
+  std::string sql = std::string("SELECT ") + kTicketCols + " FROM tickets" + w.text;
+  if (lock == Lock::for_update && dialect() == Dialect::postgres) sql += " FOR UPDATE";
+  std::optional<Ticket> out;
+  conn().query(sql, b.params, [&](const Row& r) { out = ticket_from(r); });
+  return out;
+}
+
+void TicketRepo::update(const Ticket& t) {
+  Params p = ticket_values(t);
+  p.push_back(t.id);
+  conn().exec(
+      "UPDATE tickets SET type = $1, channel = $2, impact = $3, criticality = $4, priority = $5, "
+      "support_level = $6, status = $7, status_category = $8, requester_id = $9, "
+      "organisation_id = $10, assignee_id = $11, group_id = $12, category_id = $13, "
+      "subject = $14, description = $15, created_at = $16, updated_at = $17, resolved_at = $18, "
+      "closed_at = $19 WHERE id = $20",
+      p);
+}
+
+Page<Ticket> TicketRepo::list(const TicketQuery& q) {
+  Binder b(dialect());
+  Where w;
+  if (auto s = scope_sql(q.scope, b); !s.empty()) w.add(s);
+  if (is_open_set(q.categories))
+    w.add(kOpenSql);
+  else if (!q.categories.empty())
+    w.add(b.any_of("status_category", names(q.categories)));
+  if (!q.statuses.empty()) w.add(b.any_of("status", names(q.statuses)));
+  if (!q.types.empty()) w.add(b.any_of("type", names(q.types)));
+  if (!q.priorities.empty()) {
+    std::vector<std::int64_t> v;
+    for (auto p : q.priorities) v.push_back(static_cast<std::int64_t>(p));
+    w.add(b.any_of("priority", v));
+  }
+  if (!q.support_levels.empty()) {
+    std::vector<std::int64_t> v(q.support_levels.begin(), q.support_levels.end());
+    w.add(b.any_of("support_level", v));
+  }
+  auto ref = [&](const char* col, const RefFilter& f) {
+    if (f.mode == RefFilter::Mode::none) w.add(std::string(col) + " IS NULL");
+    // One id is the common case (a queue of one agent or group): a plain
+    // equality lets the planner see the value.
+    if (f.mode == RefFilter::Mode::equals && f.ids.size() == 1)
+      w.add(std::string(col) + " = " + b.next(f.ids[0]));
+    else if (f.mode == RefFilter::Mode::equals)
+      w.add(b.any_of(col, f.ids));
+  };
+  ref("assignee_id", q.assignee);
+  ref("group_id", q.group);
+  if (q.requester_id) w.add("requester_id = " + b.next(*q.requester_id));
+  if (q.category_id) w.add("category_id = " + b.next(*q.category_id));
+  if (!q.text.empty()) {
+    const char* like = dialect() == Dialect::postgres ? " ILIKE " : " LIKE ";
+    std::string p = b.next(like_pattern(q.text));
+    w.add("(subject" + std::string(like) + p + " ESCAPE '\\' OR description" + like + p +
+          " ESCAPE '\\')");
+  }
+  const SortExpr sort = sort_expr(q.sort);
+  const std::string col = sort.sql;
+  const bool by_id = q.sort == TicketSort::id;
+  // Priority is stored 1 (critical) .. 4 (low): "descending priority" means
+  // the most urgent first, which is ascending numbers (and, on a tie, the
+  // oldest first: who has waited longest).
+  const bool descending = q.sort == TicketSort::priority ? !q.descending : q.descending;
+  const char* cmp = descending ? " < " : " > ";
+  if (q.after) {
+    if (by_id)
+      w.add("id" + std::string(cmp) + b.next(q.after->id));
+    else
+      w.add("(" + col + ", id)" + cmp + "(" +
+            b.next(sort.text ? Value{q.after->text} : Value{q.after->key}) + ", " +
+            b.next(q.after->id) + ")");
+  }
+  const char* dir = descending ? " DESC" : " ASC";
+  // The sort value comes back as the last column, for the next cursor.
+  std::string sql =
+      std::string("SELECT ") + kTicketCols + ", " + col + " FROM tickets" + w.text + " ORDER BY ";
+  if (!by_id) sql += col + dir + ", ";
+  sql += std::string("id") + dir + " LIMIT " + b.next(std::int64_t{q.limit} + 1);
+
+  Page<Ticket> page;
+  std::vector<Cursor> keys;
+  conn().query(sql, b.params, [&](const Row& r) {
+    page.items.push_back(ticket_from(r));
+    Cursor c;
+    c.id = page.items.back().id;
+    if (sort.text)
+      c.text = r.text(kTicketColCount);
+    else
+      c.key = r.i64(kTicketColCount);
+    keys.push_back(std::move(c));
+  });
+  if (page.items.size() > static_cast<std::size_t>(q.limit)) {
+    page.items.pop_back();
+    page.next = keys[page.items.size() - 1];
+  }
+  return page;
+}
+
+std::int64_t TicketRepo::count() {
+  std::int64_t n = 0;
+  conn().query("SELECT COUNT(*) FROM tickets", {}, [&](const Row& r) { n = r.i64(0); });
+  return n;
+}
+
+QueueCounts TicketRepo::queue_counts(Id agent_id, const TicketScope& scope) {
+  QueueCounts c;
+  Binder b(dialect());
+  Where w;
+  w.add(kOpenSql);
+  const std::string me = b.next(agent_id);
+  if (auto s = scope_sql(scope, b); !s.empty()) w.add(s);
+  conn().query(
+      "SELECT support_level, COUNT(*), SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 "
+      "END), SUM(CASE WHEN assignee_id = " +
+          me + " THEN 1 ELSE 0 END) FROM tickets" + w.text + " GROUP BY support_level",
+      b.params, [&](const Row& r) {
+        const auto level = r.i64(0);
+        if (level >= 1 && level <= 3) c.level[level - 1] = r.i64(1);
+        c.open += r.i64(1);
+        c.unassigned += r.i64(2);
+        c.mine += r.i64(3);
+      });
+  conn().query("SELECT COUNT(*) FROM tickets" + w.text +
+                   " AND group_id IN (SELECT group_id FROM group_members WHERE user_id = " + me +
+                   ")",
+               b.params, [&](const Row& r) { c.my_groups = r.i64(0); });
+  return c;
+}
+
+}  // namespace sd::store

@@ -1,0 +1,36 @@
+// People: requesters, agents, supervisors and admins, with their password
+// hashes (never read except to verify a sign-in).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "domain/model.hpp"
+#include "store/repo/page.hpp"
+#include "store/repo/repo.hpp"
+
+namespace sd::store {
+
+struct UserQuery {
+  std::optional<Role> role;
+  std::optional<Id> organisation_id;
+  std::string text;  // in name, email or phone
+  std::optional<Id> after_id;
+  int limit = 50;
+};
+
+class UserRepo : Repo {
+ public:
+  explicit UserRepo(Tx& tx) : Repo(tx) {}
+  Id insert(const User& u, const std::optional<std::string>& password_hash);
+  std::optional<User> find(Id id);
+  std::optional<User> find_by_email(const std::string& email);
+  std::optional<std::string> password_hash(Id user_id);
+  void update(const User& u);
+  void set_password_hash(Id user_id, const std::string& hash);
+  Page<User> list(const UserQuery& q);
+};
+
+inline UserRepo Tx::users() { return UserRepo(*this); }
+
+}  // namespace sd::store

@@ -1,0 +1,78 @@
+// One store transaction, handed to the body of Store::read or Store::write
+// and used by one thread. Its records are reached through one repository per
+// aggregate (store/repo/): tx.tickets(), tx.events(), tx.jobs() ... Each
+// accessor is defined in its repository's header, so a caller includes the
+// aggregates it uses. The connection itself is reachable only from the
+// repositories: no SQL outside store/.
+#pragma once
+
+#include "domain/model.hpp"
+#include "store/db.hpp"
+
+#include <vector>
+
+namespace sd::store {
+
+enum class TxMode { read, write };
+
+// Whether a read takes the row lock a following update needs (PostgreSQL;
+// SQLite's single writer already serialises writes).
+enum class Lock { none, for_update };
+
+// A ticket event written by a transaction, announced once it commits.
+struct EventRef {
+  Id ticket_id = 0;
+  Id event_id = 0;
+};
+
+class TicketRepo;
+class EventRepo;
+class UserRepo;
+class OrganisationRepo;
+class GroupRepo;
+class CategoryRepo;
+class DirectoryRepo;
+class SessionRepo;
+class TokenRepo;
+class SettingRepo;
+class JobRepo;
+
+class Tx {
+ public:
+  Tx(Conn& c, TxMode mode) : m_c(c), m_mode(mode) {}
+  Tx(const Tx&) = delete;
+  Tx& operator=(const Tx&) = delete;
+
+  TxMode mode() const { return m_mode; }
+  Dialect dialect() const { return m_c.dialect(); }
+
+  TicketRepo tickets();
+  EventRepo events();
+  UserRepo users();
+  OrganisationRepo organisations();
+  GroupRepo groups();
+  CategoryRepo categories();
+  DirectoryRepo directory();
+  SessionRepo sessions();
+  TokenRepo tokens();
+  SettingRepo settings();
+  JobRepo jobs();
+
+  // How many prepared statements the connection keeps (a diagnostic: tests
+  // check that statement texts do not vary with the input).
+  std::size_t cached_statements() const { return m_c.cached_statements(); }
+
+  // What this transaction wrote that others hear of once it commits.
+  const std::vector<EventRef>& new_events() const { return m_new_events; }
+  int new_jobs() const { return m_new_jobs; }
+
+ private:
+  friend class Repo;
+  friend class Store;
+  Conn& m_c;
+  TxMode m_mode;
+  std::vector<EventRef> m_new_events;
+  int m_new_jobs = 0;
+};
+
+}  // namespace sd::store

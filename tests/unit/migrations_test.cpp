@@ -1,0 +1,138 @@
+// Migrations: a landed migration is never edited (its hash is kept here),
+// a database made by the first landed schema migrates to the current one
+// with its data, and nodes starting at once migrate one after the other.
+#include <cstdio>
+#include <future>
+
+#include "store/repo/events.hpp"
+#include "store/repo/jobs.hpp"
+#include "store_fixture.hpp"
+
+namespace sd::store {
+namespace {
+
+using testing::at;
+
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// The hash of every landed migration as it runs on each dialect. A change
+// here means a landed migration was edited: add a new migration instead.
+// Append the hash of a new migration when it lands.
+struct Landed {
+  int version;
+  std::uint64_t sqlite, postgres;
+};
+constexpr Landed kLanded[] = {
+    {1, 0x9bc1ed1bbcb8ed0dULL, 0x8a62083a1c755feeULL},
+    {2, 0x4310d44206d521e6ULL, 0x4f316c91e23bbf17ULL},
+    {3, 0x3b697b6fead394dULL, 0xa7dd29b265e23279ULL},
+};
+
+TEST(Migrations, LandedMigrationsAreNeverEdited) {
+  ASSERT_EQ(static_cast<int>(std::size(kLanded)), latest_schema_version())
+      << "a new migration needs its hash in kLanded";
+  for (const auto& m : kLanded) {
+    const auto s = fnv1a(migration_sql(m.version, Dialect::sqlite));
+    const auto p = fnv1a(migration_sql(m.version, Dialect::postgres));
+    char got[80];
+    std::snprintf(got, sizeof got, "{%d, 0x%llxULL, 0x%llxULL}", m.version,
+                  static_cast<unsigned long long>(s), static_cast<unsigned long long>(p));
+    EXPECT_EQ(s, m.sqlite) << "migration " << m.version << " changed on SQLite: " << got;
+    EXPECT_EQ(p, m.postgres) << "migration " << m.version << " changed on PostgreSQL: " << got;
+  }
+  EXPECT_TRUE(migration_sql(0, Dialect::sqlite).empty());
+  EXPECT_TRUE(migration_sql(latest_schema_version() + 1, Dialect::sqlite).empty());
+}
+
+class Upgrade : public testing::StoreTest {
+ protected:
+  bool migrate_on_setup() const override { return false; }
+};
+
+TEST_P(Upgrade, ADatabaseOfTheFirstSchemaMigratesWithItsData) {
+  {
+    auto c = raw();
+    ASSERT_EQ(migrate(*c, at(1), 1), 1);
+    EXPECT_EQ(schema_version(*c), 1);
+    // Rows as the first landed version wrote them.
+    c->exec(
+        "INSERT INTO users (email, name, phone, role, language, timezone, active, created_at) "
+        "VALUES ('old@example.com', 'Old User', '', 'requester', 'es-MX', 'America/Mexico_City', "
+        "1, 10)");
+    const char* statuses[] = {"new",      "assigned", "in_progress", "pending",
+                              "resolved", "closed",   "cancelled"};
+    for (const char* st : statuses)
+      c->exec(
+          "INSERT INTO tickets (type, channel, impact, criticality, priority, support_level, "
+          "status, requester_id, subject, description, created_at, updated_at) VALUES "
+          "('incident', 'web', 'critical', 'low', 3, 2, $1, 1, 'Old ticket', 'From v1', 20, 20)",
+          {std::string(st)});
+    c->exec(
+        "INSERT INTO events (ticket_id, kind, actor_id, internal, body, created_at) VALUES (1, "
+        "'reply', 1, 0, 'old reply', 30)");
+  }
+  m_store = open(options());
+  auto m = m_store->migrate(at(2));
+  ASSERT_TRUE(m) << m.error().cause;
+  EXPECT_EQ(*m, latest_schema_version() - 1);
+  EXPECT_EQ(schema_version(*raw()), latest_schema_version());
+  auto open_tickets = m_store->read([](Tx& tx) -> Result<std::size_t> {
+    TicketQuery q(TicketScope::everything());
+    q.categories = {StatusCategory::new_, StatusCategory::open, StatusCategory::waiting};
+    return tx.tickets().list(q).items.size();
+  });
+  ASSERT_TRUE(open_tickets);
+  EXPECT_EQ(*open_tickets, 4u) << "categories were filled from the old statuses";
+  auto closed = m_store->read([](Tx& tx) -> Result<std::size_t> {
+    TicketQuery q(TicketScope::everything());
+    q.categories = {StatusCategory::closed};
+    return tx.tickets().list(q).items.size();
+  });
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(*closed, 2u);
+  auto events = m_store->read(
+      [](Tx& tx) -> Result<std::vector<Event>> { return tx.events().list(1, Internal::include); });
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].actor_kind, ActorKind::user);
+  EXPECT_EQ((*events)[0].actor_name, "Old User");
+  EXPECT_EQ((*events)[0].created_at, at(30));
+  // The new tables work on the upgraded database.
+  auto job = m_store->write([](Tx& tx) -> Result<std::optional<Id>> {
+    JobSpec s;
+    s.kind = "test";
+    s.due_at = at(1);
+    return tx.jobs().enqueue(s, at(1));
+  });
+  ASSERT_TRUE(job && *job);
+}
+
+TEST_P(Upgrade, NodesStartingTogetherMigrateOneAfterTheOther) {
+  constexpr int kNodes = 4;
+  std::vector<std::future<Result<int>>> nodes;
+  for (int i = 0; i < kNodes; ++i)
+    nodes.push_back(std::async(std::launch::async, [&] {
+      auto s = open(options());
+      return s->migrate(at(1));
+    }));
+  int applied = 0;
+  for (auto& n : nodes) {
+    auto r = n.get();
+    ASSERT_TRUE(r) << r.error().detail << " " << r.error().cause;
+    applied += *r;
+  }
+  EXPECT_EQ(applied, latest_schema_version()) << "each migration ran exactly once";
+  EXPECT_EQ(schema_version(*raw()), latest_schema_version());
+}
+
+SD_STORE_SUITE(Upgrade);
+
+}  // namespace
+}  // namespace sd::store
