@@ -101,13 +101,17 @@ Result<AutoClosePolicy> auto_close_from_json(const json::object& o) {
     if (k != "enabled" && k != "after_hours")
       err.fields.push_back({std::string(k), "is not a field of this resource", "unknown_field"});
   auto enabled = o.find("enabled");
-  if (enabled == o.end() || !enabled->value().is_bool())
-    err.fields.push_back({"enabled", "is required and must be true or false", "invalid_type"});
+  if (enabled == o.end() || enabled->value().is_null())
+    err.fields.push_back({"enabled", "is required", "required"});
+  else if (!enabled->value().is_bool())
+    err.fields.push_back({"enabled", "must be true or false", "invalid_type"});
   else
     p.enabled = enabled->value().as_bool();
   auto hours = o.find("after_hours");
-  if (hours == o.end() || !hours->value().is_int64())
-    err.fields.push_back({"after_hours", "is required and must be a whole number", "invalid_type"});
+  if (hours == o.end() || hours->value().is_null())
+    err.fields.push_back({"after_hours", "is required", "required"});
+  else if (!hours->value().is_int64())
+    err.fields.push_back({"after_hours", "must be a whole number", "invalid_type"});
   else if (hours->value().as_int64() < 1 || hours->value().as_int64() > kMaxAutoCloseHours)
     err.fields.push_back({"after_hours",
                           "must be between 1 and " + std::to_string(kMaxAutoCloseHours),

@@ -61,16 +61,19 @@ void record_status(Effects& fx, const Ticket& t, const Actor& a, TicketStatus fr
   fx.event(std::move(e));
 }
 
-std::optional<Id> enqueue_auto_close(Tx& tx, Effects& fx, const Ticket& t, Instant now) {
-  auto due = auto_close_due(t, auto_close_policy(tx));
+std::optional<Id> enqueue_auto_close(Tx& tx, Effects& fx, const Ticket& t, Instant now,
+                                     std::optional<Instant> due = std::nullopt) {
+  if (!due) due = auto_close_due(t, auto_close_policy(tx));
   if (!due) return std::nullopt;
   JobSpec job;
   job.kind = kAutoCloseJob;
   job.payload = boost::json::serialize(
       boost::json::object{{"ticket_id", t.id}, {"resolved_at", to_unix_ms(*t.resolved_at)}});
   job.due_at = *due;
+  // One job per ticket, resolution and due time.
   job.dedupe_key = std::string(kAutoCloseJob) + ":" + std::to_string(t.id) + ":" +
-                   std::to_string(to_unix_ms(*t.resolved_at));
+                   std::to_string(to_unix_ms(*t.resolved_at)) + ":" +
+                   std::to_string(to_unix_ms(*due));
   return fx.job(job, now);
 }
 
@@ -276,7 +279,10 @@ Result<Outcome<std::optional<Ticket>>> auto_close_ticket(Tx& tx, const Actor& a,
   if (!a.is_system()) return make_error(ErrorCode::forbidden, "only the desk closes by itself");
   Effects fx(tx);
   auto t = tx.tickets().find(c.ticket_id, TicketScope::everything(), store::Lock::for_update);
-  if (!t || !auto_close_applies(*t, c.resolved_at)) return fx.done(std::optional<Ticket>{});
+  if (!t) return fx.done(std::optional<Ticket>{});
+  const auto d = decide_auto_close(*t, c.resolved_at, auto_close_policy(tx), now);
+  if (d.kind == AutoCloseDecision::Kind::later) enqueue_auto_close(tx, fx, *t, now, d.later_at);
+  if (d.kind != AutoCloseDecision::Kind::close) return fx.done(std::optional<Ticket>{});
   if (auto s = move(tx, fx, *t, a, TicketStatus::closed, now); !s) return s.error();
   tx.tickets().update(*t);
   return fx.done(std::optional<Ticket>{*t});

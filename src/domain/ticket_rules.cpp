@@ -66,4 +66,13 @@ bool auto_close_applies(const Ticket& t, Instant resolved_at) {
          *t.resolved_at == resolved_at;
 }
 
+AutoCloseDecision decide_auto_close(const Ticket& t, Instant resolved_at, const AutoClosePolicy& p,
+                                    Instant now) {
+  using K = AutoCloseDecision::Kind;
+  if (!auto_close_applies(t, resolved_at) || !p.enabled) return {K::nothing, {}};
+  const Instant due = resolved_at + p.after;
+  if (due > now) return {K::later, due};
+  return {K::close, {}};
+}
+
 }  // namespace sd

@@ -51,4 +51,15 @@ std::optional<Instant> auto_close_due(const Ticket& t, const AutoClosePolicy& p)
 // applies: the ticket is still resolved, and by that same resolution.
 bool auto_close_applies(const Ticket& t, Instant resolved_at);
 
+// What a due auto-close does under the policy in force when it runs (an
+// admin may have changed it since it was scheduled): nothing (the
+// resolution no longer stands, or auto-close is off), close now, or look
+// again later (the delay grew).
+struct AutoCloseDecision {
+  enum class Kind { nothing, close, later } kind = Kind::nothing;
+  Instant later_at{};  // for later
+};
+AutoCloseDecision decide_auto_close(const Ticket& t, Instant resolved_at, const AutoClosePolicy& p,
+                                    Instant now);
+
 }  // namespace sd

@@ -240,6 +240,27 @@ TEST_P(Desk, AutoCloseFollowsThePolicy) {
   EXPECT_EQ(refused.error().code, ErrorCode::forbidden);
 }
 
+TEST_P(Desk, AQueuedAutoCloseFollowsAPolicyChangedSinceItWasScheduled) {
+  const Actor admin = Actor::system("test");
+  const Ticket t = create();
+  ASSERT_TRUE(move(m_agent, t.id, TicketStatus::in_progress, at(2)));
+  ASSERT_TRUE(move(m_agent, t.id, TicketStatus::resolved, at(3)));  // due at +72 h
+  ASSERT_TRUE(write([&](Tx& tx) { return set_auto_close_policy(tx, admin, {true, 100h}, at(4)); }));
+  EXPECT_EQ(run_due(at(3) + 72h), 1) << "it runs, and looks again later";
+  auto status = [&] {
+    auto b = m_store->read([&](Tx& tx) { return get_ticket(tx, m_agent, t.id); });
+    return b ? b->status : TicketStatus::new_;
+  };
+  EXPECT_EQ(status(), TicketStatus::resolved);
+  EXPECT_EQ(run_due(at(3) + 99h), 0);
+  ASSERT_TRUE(write([&](Tx& tx) {
+    return set_auto_close_policy(tx, admin, {false, 100h}, at(5));
+  }));
+  EXPECT_EQ(run_due(at(3) + 100h), 1);
+  EXPECT_EQ(status(), TicketStatus::resolved) << "auto-close was turned off meanwhile";
+  EXPECT_EQ(jobs_of_kind(kAutoCloseJob).size(), 2u);
+}
+
 TEST_P(Desk, AJobWhoseLeaseWentElsewhereChangesNothing) {
   const Ticket t = create();
   ASSERT_TRUE(move(m_agent, t.id, TicketStatus::in_progress, at(2)));

@@ -275,5 +275,38 @@ TEST(TicketRules, AutoCloseAppliesNeedsAResolutionTime) {
   EXPECT_FALSE(auto_close_applies(t, Instant{}));
 }
 
+// The policy in force when the job runs decides, not the one it was
+// scheduled under.
+TEST(TicketRules, DecideAutoCloseFollowsThePolicyInForce) {
+  using K = AutoCloseDecision::Kind;
+  const Instant resolved = at(2027, 2, 8);
+  Ticket t;
+  t.status = S::resolved;
+  t.resolved_at = resolved;
+  struct Case {
+    bool enabled;
+    Duration after;
+    Instant now;
+    K kind;
+    Instant later_at;
+  };
+  const Case cases[] = {
+      {true, 72h, resolved + 72h, K::close, {}},
+      {true, 72h, resolved + 100h, K::close, {}},
+      {true, 96h, resolved + 72h, K::later, resolved + 96h},  // the delay grew
+      {true, 24h, resolved + 72h, K::close, {}},              // it shrank: close now
+      {false, 72h, resolved + 72h, K::nothing, {}},           // turned off meanwhile
+  };
+  for (const auto& c : cases) {
+    const auto d = decide_auto_close(t, resolved, AutoClosePolicy{c.enabled, c.after}, c.now);
+    EXPECT_EQ(d.kind, c.kind) << c.after.count() << " " << c.enabled;
+    if (c.kind == K::later) {
+      EXPECT_EQ(d.later_at, c.later_at);
+    }
+  }
+  t.status = S::in_progress;  // reopened
+  EXPECT_EQ(decide_auto_close(t, resolved, AutoClosePolicy{}, resolved + 72h).kind, K::nothing);
+}
+
 }  // namespace
 }  // namespace sd
