@@ -61,7 +61,12 @@ app::SystemClock clock_of(const Options& o) {
 std::unique_ptr<store::Store> open(const Options& o) {
   store::StoreOptions so;
   so.url = o.db;
-  so.read_connections = std::max(2, o.workers + o.read_workers);
+  // On PostgreSQL writes take pooled connections too; on SQLite they go to
+  // its one writer, and readers are the GET workers plus a few for the
+  // reads of writing requests, the live hub and the jobs runner (each
+  // SQLite connection holds its own page cache).
+  const bool pg = o.db.starts_with("postgres");
+  so.read_connections = pg ? std::max(2, o.workers + o.read_workers) : o.read_workers + 4;
   so.sqlite.cache_kib = std::max(256L, o.cache_kib);
   so.sqlite.mmap_bytes = std::max(0LL, o.mmap_mib) << 20;
   auto s = store::open_store(so);
