@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Load run: a release build, 100,000 demo tickets, wrk from a second process.
 # Usage: bench/run.sh [sqlite|postgres ...]   (default: sqlite postgres)
-# Prints wrk's figures for ticket creates, single-ticket reads and queue pages.
+# Prints wrk's figures for ticket creates, single-ticket reads and queue pages,
+# and the server's memory idle and after the runs.
+# SERVICEDESK_BIN picks another binary (to compare two builds on one
+# machine); SD_BENCH_KEEP=DIR keeps each SQLite demo database there and
+# reuses it on the next run with the same binary and ticket count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=build/release/src/servicedesk
+BIN=${SERVICEDESK_BIN:-build/release/src/servicedesk}
 TICKETS=${SD_BENCH_TICKETS:-100000}
 DURATION=${SD_BENCH_DURATION:-15s}
 CONNS=${SD_BENCH_CONNECTIONS:-64}
@@ -33,9 +37,20 @@ for backend in "${backends[@]}"; do
     export SERVICEDESK_DB="$work/bench.db"
   fi
   echo "== $backend"
-  start=$(date +%s.%N)
-  "$BIN" demo --tickets "$TICKETS" >/dev/null
-  echo "demo load: $(echo "$(date +%s.%N) - $start" | bc) s"
+  kept=""
+  if [ "$backend" = sqlite ] && [ -n "${SD_BENCH_KEEP:-}" ]; then
+    mkdir -p "$SD_BENCH_KEEP"
+    kept="$SD_BENCH_KEEP/demo-$(sha1sum "$BIN" | cut -c1-12)-$TICKETS.db"
+  fi
+  if [ -n "$kept" ] && [ -f "$kept" ]; then
+    cp "$kept" "$SERVICEDESK_DB"
+    echo "demo load: reused $kept"
+  else
+    start=$(date +%s.%N)
+    "$BIN" demo --tickets "$TICKETS" >/dev/null
+    echo "demo load: $(echo "$(date +%s.%N) - $start" | bc) s"
+    if [ -n "$kept" ]; then cp "$SERVICEDESK_DB" "$kept"; fi
+  fi
   export SD_TOKEN=$("$BIN" token create agente1@demo.example.com --name bench)
   export SD_MAX_ID=$TICKETS
   # Logging as in production (one line per request), to a file.
@@ -43,6 +58,8 @@ for backend in "${backends[@]}"; do
   server_pid=$!
   for _ in $(seq 100); do grep -q listening "$work/serve.out" && break; sleep 0.1; done
   url=$(grep -o 'http://[0-9.:]*' "$work/serve.out" | head -1)
+  sleep 3
+  bench/mem.sh "$server_pid" "memory idle"
   # Throughput with many connections, and latency at the load of a few
   # agents working at once (4 connections), where queueing does not hide
   # it. Creates go last: they add tens of thousands of new open tickets,
@@ -53,6 +70,7 @@ for backend in "${backends[@]}"; do
       grep -E "Requests/sec|Latency |99%|50%|Non-2xx|Socket errors"
   }
   run read "$CONNS"; run queue "$CONNS"; run read 4; run queue 4; run create "$CONNS"
+  bench/mem.sh "$server_pid" "memory after the runs"
   kill "$server_pid"; wait "$server_pid" || true; server_pid=""
   if [ "$backend" = postgres ]; then bash tests/pg/stop.sh "$pgdir" >/dev/null; fi
 done
