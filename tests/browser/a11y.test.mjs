@@ -168,6 +168,8 @@ test('axe: every admin page, with its editor open', async (t) => {
       ['organisations', 'Nueva organización'],
       ['categories', 'Nueva categoría'],
       ['matrix', null],
+      ['auto-close', null],
+      ['jobs', null],
       ['escalation', 'Nuevo contacto'],
     ];
     for (const [section, opener] of sections) {
@@ -175,6 +177,11 @@ test('axe: every admin page, with its editor open', async (t) => {
       await page.locator('[data-testid=admin]').waitFor({ timeout: WAIT });
       if (section === 'matrix') {
         await page.locator('[data-testid=admin-matrix] select').nth(8).waitFor({ timeout: WAIT });
+      } else if (section === 'auto-close') {
+        await page.locator('[data-testid=admin-auto-close] #ac-hours').waitFor({ timeout: WAIT });
+      } else if (section === 'jobs') {
+        await page.locator('[data-testid=admin-jobs] [data-testid=job-count-queued]').waitFor({ timeout: WAIT });
+        await page.locator('[data-testid=admin-jobs] tbody tr').first().waitFor({ timeout: WAIT });
       } else if (section === 'escalation') {
         // The demo directory starts empty.
         await page.locator('[data-testid=admin-escalation]').waitFor({ timeout: WAIT });
@@ -188,6 +195,19 @@ test('axe: every admin page, with its editor open', async (t) => {
         await page.getByRole('button', { name: opener }).first().click();
         await page.locator('form.editor').waitFor({ timeout: WAIT });
         await audit(t, page, `admin ${section}, editor open`);
+      }
+      if (section === 'auto-close') {
+        // A field error from the server, tied to its box.
+        await page.locator('#ac-hours').fill('0');
+        await page.locator('[data-testid=admin-auto-close] button[type=submit]').click();
+        await page.locator('#ac-hours-error').waitFor({ timeout: WAIT });
+        await audit(t, page, 'admin auto-close, with a field error');
+      }
+      if (section === 'jobs') {
+        // Done jobs: finish times and ticket links.
+        await page.goto('/#/admin/jobs/done');
+        await page.locator('[data-testid=admin-jobs] tbody tr[data-job-status=done]').first().waitFor({ timeout: WAIT });
+        await audit(t, page, 'admin jobs, done');
       }
     }
 

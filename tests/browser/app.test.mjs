@@ -2,6 +2,7 @@
 // Run: SERVICEDESK_BIN=build/release/src/servicedesk node --test tests/browser/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { startServer, launchBrowser, signIn, shot, USERS } from './harness.mjs';
 
 const WAIT = 15_000; // the longest any single expectation may take
@@ -36,6 +37,30 @@ async function apiGet(page, path) {
     const r = await fetch(`/api/v1${p}`, { credentials: 'same-origin' });
     return { status: r.status, body: await r.json() };
   }, path);
+}
+
+/**
+ * Runs SQL on the server's SQLite file with the sqlite3 CLI, for a state no
+ * API call makes (a job of a kind no handler knows). Waits out the server's locks.
+ */
+function sql(statement) {
+  const r = spawnSync('sqlite3', [server.db, '.timeout 5000', statement], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `sqlite3 failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Presses the jobs page's Refresh until `locator` shows (the runner works on its own time). */
+async function refreshUntil(page, locator) {
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    try {
+      await locator.first().waitFor({ timeout: 500 });
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    await page.locator('[data-testid=jobs-refresh]').click();
+  }
 }
 
 async function waitLive(page) {
@@ -195,7 +220,7 @@ test('Spanish by default, English on switch, kept per user', async () => {
     await shot(page, 'queue-english');
 
     // The admin pages, in English, then back to Spanish.
-    for (const section of ['users', 'groups', 'organisations', 'categories', 'matrix', 'escalation']) {
+    for (const section of ['users', 'groups', 'organisations', 'categories', 'matrix', 'auto-close', 'escalation', 'jobs']) {
       await page.goto(`/#/admin/${section}`);
       await page.locator('[data-testid=admin]').waitFor();
       if (section === 'matrix') {
@@ -326,5 +351,196 @@ test('keyboard: help overlay, j/k and Enter in a queue, Escape back', async () =
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=queue] tbody tr').length > n, before, { timeout: WAIT });
   } finally {
     await context.close();
+  }
+});
+
+test('admin: background jobs, the daily maintenance queued, a failed job retried', async () => {
+  const { context, page } = await signIn(browser, server.url, USERS.admin, '/admin/users');
+  try {
+    await page.getByRole('link', { name: 'Tareas en segundo plano' }).click();
+    await page.waitForURL(/#\/admin\/jobs$/);
+    const jobs = page.locator('[data-testid=admin-jobs]');
+
+    // Every server start enqueues the daily maintenance; the queued tab is the first.
+    const daily = jobs.locator('tbody tr[data-job-kind="maintenance.daily"][data-job-status=queued]');
+    await daily.first().waitFor({ timeout: WAIT });
+    assert.match(await daily.first().innerText(), /Mantenimiento diario/);
+    assert.match(await daily.first().innerText(), /En cola/);
+    assert.equal(await daily.first().locator('[data-testid=job-attempts]').innerText(), '0 de 8');
+    assert.ok(Number(await jobs.locator('[data-testid=job-count-queued]').innerText()) >= 1);
+    assert.equal(await jobs.locator('[data-job-tab=queued]').getAttribute('aria-current'), 'page');
+
+    // The demo's resolved tickets wait for their auto-close; each job links its ticket.
+    const closing = jobs.locator('tbody tr[data-job-kind="ticket.auto_close"]').first();
+    await closing.waitFor({ timeout: WAIT });
+    assert.match(await closing.innerText(), /Cierre automático de ticket/);
+    const closingId = Number(await closing.getAttribute('data-job-id'));
+    const listed = await apiGet(page, '/admin/jobs?status=queued&kind=ticket.auto_close&limit=200');
+    const closingJob = listed.body.items.find((j) => j.id === closingId);
+    assert.ok(closingJob, 'the auto-close job shown is not queued');
+    assert.equal(await closing.locator('[data-testid=job-ticket]').getAttribute('href'), `#/tickets/${closingJob.payload.ticket_id}`);
+    await page.waitForLoadState('networkidle');
+    await shot(page, 'admin-jobs-queued');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'admin-jobs-phone');
+    await page.setViewportSize({ width: 1400, height: 900 });
+
+    // A job of a kind no handler knows, with a single attempt, due a minute ago.
+    const now = Date.now();
+    const id = Number(
+      sql(
+        `INSERT INTO jobs (kind, payload, status, due_at, max_attempts, created_at, updated_at) ` +
+          `VALUES ('test.unknown', '{}', 'queued', ${now - 60_000}, 1, ${now}, ${now}); SELECT last_insert_rowid();`,
+      ),
+    );
+    assert.ok(id > 0);
+    await jobs.locator('[data-job-tab=failed]').click();
+    await page.waitForURL(/#\/admin\/jobs\/failed$/);
+    const row = jobs.locator(`tbody tr[data-job-id="${id}"][data-job-status=failed]`);
+    await refreshUntil(page, row);
+    assert.match(await row.innerText(), /test\.unknown/);
+    assert.match(await row.innerText(), /Fallida/);
+    assert.equal(await row.locator('[data-testid=job-attempts]').innerText(), '1 de 1');
+    assert.match(await row.locator('.job-error').innerText(), /no handler for jobs of kind test\.unknown/);
+    await jobs.locator('[data-testid=job-count-failed].count-alert').waitFor({ timeout: WAIT });
+    const failed = (await apiGet(page, '/admin/jobs?status=failed')).body.items.find((j) => j.id === id);
+    assert.equal(failed.attempts, 1);
+    await shot(page, 'admin-jobs-failed');
+
+    // Retry: queued again with its attempts reset to 0 ...
+    const answer = page.waitForResponse(
+      (r) => r.url().endsWith(`/api/v1/admin/jobs/${id}/retry`) && r.request().method() === 'POST',
+      { timeout: WAIT },
+    );
+    await row.getByRole('button', { name: `Reintentar la tarea ${id}` }).click();
+    const res = await answer;
+    assert.equal(res.status(), 200);
+    const retried = await res.json();
+    assert.equal(retried.status, 'queued');
+    assert.equal(retried.attempts, 0);
+    const notice = jobs.locator('[data-testid=jobs-notice]', { hasText: `La tarea ${id} volvió a la cola (intento 0 de 1)` });
+    await notice.waitFor({ timeout: WAIT });
+    assert.equal(await notice.evaluate((el) => el === document.activeElement), true, 'the focus did not go to the outcome');
+
+    // ... and, still without a handler, failed again after one new attempt.
+    const again = await (
+      await page.waitForFunction(
+        async ([jobId, after]) => {
+          const r = await fetch('/api/v1/admin/jobs?status=failed', { credentials: 'same-origin' });
+          const items = r.ok ? (await r.json()).items : [];
+          return items.find((j) => j.id === jobId && j.updated_at > after) ?? null;
+        },
+        [id, retried.updated_at],
+        { timeout: WAIT, polling: 250 },
+      )
+    ).jsonValue();
+    assert.equal(again.attempts, 1);
+    assert.equal(again.max_attempts, 1);
+    await page.locator('[data-testid=jobs-refresh]').click();
+    await row.waitFor({ timeout: WAIT });
+    assert.equal(await row.locator('[data-testid=job-attempts]').innerText(), '1 de 1');
+
+    // A done auto-close job leads to its ticket, closed by the desk itself.
+    await jobs.locator('[data-job-tab=done]').click();
+    await page.waitForURL(/#\/admin\/jobs\/done$/);
+    await jobs.locator('[data-testid=job-kind]').selectOption('ticket.auto_close');
+    const done = jobs.locator('tbody tr[data-job-kind="ticket.auto_close"][data-job-status=done]');
+    await refreshUntil(page, done);
+    assert.equal(await jobs.locator('tbody tr:not([data-job-kind="ticket.auto_close"])').count(), 0);
+    await done.first().locator('[data-testid=job-ticket]').click();
+    const view = page.locator('[data-testid=agent-ticket]');
+    await view.locator('h1').waitFor({ timeout: WAIT });
+    await page.locator('[data-testid=ticket-status].status-closed').waitFor({ timeout: WAIT });
+    const auto = view.locator('[data-testid=timeline] li[data-actor-type=system]', {
+      hasText: 'Mesa de servicio (automático) cerró la solicitud automáticamente porque nadie la confirmó ni la reabrió a tiempo',
+    });
+    await auto.waitFor({ timeout: WAIT });
+    await auto.scrollIntoViewIfNeeded();
+    await shot(page, 'agent-ticket-auto-closed');
+  } finally {
+    await context.close();
+  }
+});
+
+test('admin: the auto-close policy, with the server errors translated; read-only for a supervisor', async () => {
+  const { context, page } = await signIn(browser, server.url, USERS.admin, '/admin/matrix');
+  try {
+    await page.getByRole('link', { name: 'Cierre automático' }).click();
+    const form = page.locator('[data-testid=admin-auto-close]');
+    // Found by their labels; the labels change with the language below, the ids do not.
+    await form.getByLabel('Horas de espera después de resolver').waitFor({ timeout: WAIT });
+    await form.getByLabel('Cerrar automáticamente las solicitudes resueltas').waitFor();
+    const enabled = form.locator('[data-testid=auto-close-enabled]');
+    const hours = form.locator('#ac-hours');
+    assert.equal(await enabled.isChecked(), true);
+    assert.equal(await hours.inputValue(), '72');
+    await form.locator('[data-testid=auto-close-example]', { hasText: 'se cerraría sola el' }).waitFor();
+
+    // Out of range: the server's field error, by its code, in Spanish ...
+    await hours.fill('0');
+    await form.getByRole('button', { name: 'Guardar' }).click();
+    await form.locator('#ac-hours-error', { hasText: 'Está fuera del rango permitido.' }).waitFor({ timeout: WAIT });
+    await form.getByRole('alert').filter({ hasText: 'Revise los datos marcados.' }).waitFor();
+    assert.equal(await hours.getAttribute('aria-invalid'), 'true');
+    assert.match(await hours.getAttribute('aria-describedby'), /ac-hours-error/);
+    await shot(page, 'admin-auto-close-error');
+
+    // ... and in English.
+    const saved = page.waitForResponse((r) => r.url().includes('/api/v1/users/') && r.request().method() === 'PATCH', { timeout: WAIT });
+    await page.locator('[data-testid=language]').selectOption('en');
+    await saved;
+    await hours.fill('9000');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.locator('#ac-hours-error', { hasText: 'This is out of the allowed range.' }).waitFor({ timeout: WAIT });
+    const back = page.waitForResponse((r) => r.url().includes('/api/v1/users/') && r.request().method() === 'PATCH', { timeout: WAIT });
+    await page.locator('[data-testid=language]').selectOption('es-MX');
+    await back;
+
+    // An empty box never reaches the server.
+    await hours.fill('');
+    await form.getByRole('button', { name: 'Guardar' }).click();
+    await form.locator('#ac-hours-error', { hasText: 'Este dato es obligatorio.' }).waitFor({ timeout: WAIT });
+
+    // Off after 48 hours: saved.
+    await hours.fill('48');
+    await enabled.uncheck();
+    await form.locator('[data-testid=auto-close-example]', { hasText: 'Apagado' }).waitFor();
+    await form.getByRole('button', { name: 'Guardar' }).click();
+    await form.locator('.ok', { hasText: 'Guardado.' }).waitFor({ timeout: WAIT });
+    assert.equal(await form.locator('#ac-hours-error').count(), 0);
+    assert.deepEqual((await apiGet(page, '/settings/auto-close')).body, { enabled: false, after_hours: 48 });
+    await page.reload();
+    await hours.waitFor({ timeout: WAIT });
+    assert.equal(await hours.inputValue(), '48');
+    assert.equal(await enabled.isChecked(), false);
+    await shot(page, 'admin-auto-close-off');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'admin-auto-close-phone');
+    await page.setViewportSize({ width: 1400, height: 900 });
+
+    // Back as the demo had it.
+    await enabled.check();
+    await hours.fill('72');
+    await form.getByRole('button', { name: 'Guardar' }).click();
+    await form.locator('.ok', { hasText: 'Guardado.' }).waitFor({ timeout: WAIT });
+    assert.deepEqual((await apiGet(page, '/settings/auto-close')).body, { enabled: true, after_hours: 72 });
+  } finally {
+    await context.close();
+  }
+
+  // A supervisor reads the policy but cannot change it, and has no jobs page.
+  const sup = await signIn(browser, server.url, USERS.supervisor, '/admin/auto-close');
+  try {
+    const form = sup.page.locator('[data-testid=admin-auto-close]');
+    const hours = form.getByLabel('Horas de espera después de resolver');
+    await hours.waitFor({ timeout: WAIT });
+    assert.equal(await hours.inputValue(), '72');
+    assert.equal(await hours.isDisabled(), true);
+    assert.equal(await form.getByRole('button', { name: 'Guardar' }).count(), 0);
+    await form.getByText('Solo un administrador puede cambiar esta política.').waitFor();
+    assert.equal(await sup.page.getByRole('link', { name: 'Tareas en segundo plano' }).count(), 0);
+    assert.equal((await apiGet(sup.page, '/admin/jobs')).status, 403);
+  } finally {
+    await sup.context.close();
   }
 });

@@ -72,6 +72,7 @@ export async function startServer() {
   const url = await waitForListening(child, 20000);
   return {
     url,
+    db, // the SQLite file, for a test that must put the store in a state no API call makes
     stderr: () => stderr,
     async stop() {
       if (child.exitCode === null) {

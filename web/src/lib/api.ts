@@ -1,13 +1,17 @@
 // The one door to the REST API: JSON in and out, the session cookie, the CSRF
 // header on every call that changes something, and the 401 -> sign-in rule.
 import type {
+  AutoClosePolicy,
   Category,
   EscalationContact,
   Group,
+  JobPage,
+  Job,
   Organisation,
   Page,
   PriorityMatrix,
   QueueCounts,
+  StatusInfo,
   Ticket,
   TicketEvent,
   User,
@@ -164,6 +168,7 @@ export const api = {
   escalate: (id: number, to_level: number, reason: string) =>
     post<TicketEvent>(`/tickets/${id}/escalations`, { to_level, reason }),
   events: (id: number) => get<{ items: TicketEvent[] }>(`/tickets/${id}/events`),
+  statuses: () => get<{ items: StatusInfo[] }>('/statuses'),
 
   users: (q: Query) => get<Page<User>>('/users', q),
   user: (id: number) => get<User>(`/users/${id}`),
@@ -187,6 +192,13 @@ export const api = {
   priorityMatrix: () => get<{ matrix: PriorityMatrix }>('/settings/priority-matrix'),
   savePriorityMatrix: (matrix: PriorityMatrix) =>
     put<{ matrix: PriorityMatrix }>('/settings/priority-matrix', { matrix }),
+
+  autoClose: () => get<AutoClosePolicy>('/settings/auto-close'),
+  saveAutoClose: (p: AutoClosePolicy) => put<AutoClosePolicy>('/settings/auto-close', p),
+
+  jobs: (q: { status?: string; kind?: string; limit?: number; cursor?: string }) =>
+    get<JobPage>('/admin/jobs', q),
+  retryJob: (id: number) => post<Job>(`/admin/jobs/${id}/retry`, undefined),
 
   escalationContacts: () => get<{ items: EscalationContact[] }>('/escalation-contacts'),
   createEscalationContact: (c: Record<string, unknown>) =>

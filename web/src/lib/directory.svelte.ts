@@ -1,20 +1,31 @@
-// Cached reference data: categories, groups, staff, and user names for the
-// timeline and the queues. Loaded on demand, refreshed after admin edits.
+// Cached reference data: statuses, categories, groups, staff, and user names
+// for the timeline and the queues. Loaded once per session, refreshed after
+// admin edits.
 import { api } from './api';
 import { session, isStaff } from './session.svelte';
-import type { Category, Group, User } from './types';
+import {
+  STATUSES,
+  type Category,
+  type Group,
+  type Status,
+  type StatusCategory,
+  type StatusInfo,
+  type User,
+} from './types';
 
 export const dir = $state<{
+  statuses: StatusInfo[];
   categories: Category[];
   groups: Group[];
   staff: User[];
   names: Record<number, string>;
-}>({ categories: [], groups: [], staff: [], names: {} });
+}>({ statuses: [], categories: [], groups: [], staff: [], names: {} });
 
 const pending = new Set<number>();
 let loaded: Promise<void> | null = null;
 
 export function resetDirectory(): void {
+  dir.statuses = [];
   dir.categories = [];
   dir.groups = [];
   dir.staff = [];
@@ -26,11 +37,31 @@ export function resetDirectory(): void {
 /** Loads what the signed-in user may see; safe to call many times. */
 export function loadDirectory(): Promise<void> {
   loaded ??= (async () => {
-    const jobs: Promise<unknown>[] = [reloadCategories()];
+    const jobs: Promise<unknown>[] = [reloadStatuses(), reloadCategories()];
     if (isStaff()) jobs.push(reloadGroups(), reloadStaff());
     await Promise.allSettled(jobs);
   })();
   return loaded;
+}
+
+async function reloadStatuses(): Promise<void> {
+  dir.statuses = (await api.statuses()).items;
+}
+
+/** Every status in the server's lifecycle order (the type's order until it answers). */
+export function statusNames(): readonly Status[] {
+  return dir.statuses.length ? dir.statuses.map((s) => s.name) : STATUSES;
+}
+
+// The categories the server documents as open, used only until /statuses answers.
+const DOCUMENTED_OPEN: readonly StatusCategory[] = ['new', 'open', 'waiting'];
+
+/** Whether a ticket is open: its status category is one the server calls open. */
+export function isOpenTicket(t: { status_category: StatusCategory }): boolean {
+  const open = dir.statuses.length
+    ? dir.statuses.filter((s) => s.open).map((s) => s.category)
+    : DOCUMENTED_OPEN;
+  return open.includes(t.status_category);
 }
 
 export async function reloadCategories(): Promise<void> {

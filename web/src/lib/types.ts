@@ -31,7 +31,15 @@ export const STATUSES = [
   'cancelled',
 ] as const;
 export type Status = (typeof STATUSES)[number];
-export const OPEN_STATUSES: readonly Status[] = ['new', 'assigned', 'in_progress', 'pending'];
+
+// What kind of state a status is; the server says which are open (GET /statuses).
+export type StatusCategory = 'new' | 'open' | 'waiting' | 'resolved' | 'closed';
+
+export interface StatusInfo {
+  name: Status;
+  category: StatusCategory;
+  open: boolean;
+}
 
 export const ROLES = ['requester', 'agent', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -49,6 +57,7 @@ export interface Ticket {
   priority: Priority;
   support_level?: number;
   status: Status;
+  status_category: StatusCategory;
   requester_id: number;
   organisation_id: number | null;
   assignee_id?: number | null;
@@ -76,8 +85,9 @@ export interface TicketEvent {
   id: number;
   ticket_id: number;
   kind: EventKind;
-  actor_id: number | null;
-  actor_name: string;
+  actor_type: 'user' | 'system';
+  actor_id: number | null; // null for the system
+  actor_name: string; // for the system: the automation ("auto_close", "demo", "cli")
   internal: boolean;
   body: string;
   field: string;
@@ -123,6 +133,37 @@ export interface Category {
 }
 
 export type PriorityMatrix = Record<Impact, Record<Criticality, Priority>>;
+
+export interface AutoClosePolicy {
+  enabled: boolean;
+  after_hours: number; // 1..8760
+}
+
+export const JOB_STATUSES = ['queued', 'running', 'failed', 'done'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Job kinds the web app has words for; others are shown by their name. */
+export const KNOWN_JOB_KINDS = ['ticket.auto_close', 'maintenance.daily'] as const;
+
+export interface Job {
+  id: number;
+  kind: string;
+  status: JobStatus;
+  payload: Record<string, unknown> | null; // null when the stored payload is not JSON
+  due_at: string;
+  attempts: number;
+  max_attempts: number;
+  last_error: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+  done_at: string | null;
+}
+
+export interface JobPage extends Page<Job> {
+  counts: { queued: number; running: number; failed: number }; // done jobs are not counted
+}
 
 export interface EscalationContact {
   id: number;
