@@ -1,0 +1,139 @@
+// One HTTP/1.1 connection: reads each request with its limits and timeout,
+// runs the handler on a worker pool, writes the response and logs it.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <chrono>
+
+#include "api/problem.hpp"
+#include "domain/text.hpp"
+#include "http/server_impl.hpp"
+
+namespace sd::http {
+
+namespace {
+
+api::Method to_method(bhttp::verb v) {
+  switch (v) {
+    case bhttp::verb::get:
+      return api::Method::get;
+    case bhttp::verb::head:
+      return api::Method::head;
+    case bhttp::verb::post:
+      return api::Method::post;
+    case bhttp::verb::put:
+      return api::Method::put;
+    case bhttp::verb::patch:
+      return api::Method::patch;
+    case bhttp::verb::delete_:
+      return api::Method::del;
+    case bhttp::verb::options:
+      return api::Method::options;
+    default:
+      return api::Method::other;
+  }
+}
+
+}  // namespace
+
+awaitable<api::Response> Server::Impl::run_handler(const api::Request& req) {
+  if (static_files && StaticFiles::wants(req)) co_return static_files->serve(req);
+  co_return handler(req);
+}
+
+awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
+  beast::flat_buffer buffer;
+  std::string remote;
+  {
+    boost::system::error_code ec;
+    auto ep = conn->stream.socket().remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+  }
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
+    parser.body_limit(opt.body_limit);
+    conn->stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
+    if (stopping) break;
+    auto [ec, n] = co_await bhttp::async_read(conn->stream, buffer, parser, tuple_awaitable);
+    (void)n;
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
+      break;
+    conn->busy = true;
+    const auto started = std::chrono::steady_clock::now();
+    const std::string request_id = new_request_id();
+    api::Response resp;
+    bool keep_alive = false;
+    unsigned version = 11;
+    std::string method_name = "-", target = "-";
+    if (ec) {
+      // The request could not be read: say why, then close.
+      if (ec == bhttp::error::body_limit)
+        resp = api::problem(
+            make_error(ErrorCode::payload_too_large, "the body is larger than the limit"));
+      else if (ec == bhttp::error::header_limit)
+        resp = api::problem(
+            make_error(ErrorCode::headers_too_large, "the request headers are too large"));
+      else
+        resp = api::problem(make_error(ErrorCode::invalid_input, "the request is not valid HTTP"));
+    } else {
+      auto& msg = parser.get();
+      api::Request req;
+      req.method = to_method(msg.method());
+      req.method_name = std::string(msg.method_string());
+      req.target = std::string(msg.target());
+      req.headers.reserve(16);
+      for (const auto& f : msg) {
+        req.headers.emplace_back(to_lower_ascii(f.name_string()), std::string(f.value()));
+      }
+      req.body = std::move(msg.body());
+      req.remote_address = remote;
+      req.request_id = request_id;
+      keep_alive = msg.keep_alive();
+      version = msg.version();
+      method_name = req.method_name;
+      target = req.target;
+      if (hub && beast::websocket::is_upgrade(msg) &&
+          std::string_view(target).substr(0, target.find('?')) == "/api/v1/live") {
+        auto who = co_await asio::co_spawn(workers, run_admit(req), use_awaitable);
+        if (who) {
+          log_request(request_id, method_name, target, 101, 0, remote);
+          conn->busy = false;  // an open channel is idle: stopping closes it
+          co_await live_session(conn, parser.release(), std::move(*who));
+          break;
+        }
+        resp = api::problem(who.error());
+      } else {
+        const bool reading = req.method == api::Method::get || req.method == api::Method::head;
+        resp =
+            co_await asio::co_spawn(reading ? read_workers.get_executor() : workers.get_executor(),
+                                    run_handler(req), use_awaitable);
+      }
+    }
+    const int status = resp.status;
+    // A failure's cause goes to the log with its request id, never to the client.
+    if (!resp.log_detail.empty())
+      spdlog::error(R"("msg":"request failed","request_id":"{}","status":{},"cause":{})",
+                    request_id, status, json_string(resp.log_detail));
+    auto res = to_beast(std::move(resp), version, keep_alive && !stopping, request_id);
+    conn->stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
+    auto [wec, wn] = co_await bhttp::async_write(conn->stream, res, tuple_awaitable);
+    (void)wn;
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    log_request(request_id, method_name, target, status, ms, remote);
+    conn->busy = false;
+    if (wec || !res.keep_alive()) break;
+  }
+  boost::system::error_code ignored;
+  conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  conn->stream.close();
+  std::lock_guard lock(conns_mu);
+  conns.erase(conn);
+  if (stopping && conns.empty()) asio::post(control, [this] { grace.cancel(); });
+}
+
+}  // namespace sd::http
