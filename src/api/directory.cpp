@@ -7,7 +7,6 @@
 #include "api/json_io.hpp"
 #include "api/query.hpp"
 #include "api/router.hpp"
-#include "domain/permissions.hpp"
 #include "domain/priority.hpp"
 
 namespace sd::api {
@@ -153,9 +152,6 @@ Result<Response> get_user(Ctx& ctx) {
 }
 
 Result<Response> patch_user(Ctx& ctx) {
-  const Actor& actor = ctx.actor();
-  if (!is_staff(actor) && actor.id != ctx.id)
-    return make_error(ErrorCode::not_found, "no such user");
   auto body = parse_object_body(ctx.req);
   if (!body) return body.error();
   auto in = read_user(*body, false);
