@@ -23,6 +23,7 @@ import select
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -56,6 +57,9 @@ CRITICALITY_LEVEL = {"low": 1, "medium": 2, "high": 3}
 PRIORITY_RANK = {"critical": 1, "high": 2, "medium": 3, "low": 4}
 STATUSES = ("new", "assigned", "in_progress", "pending", "resolved", "closed", "cancelled")
 OPEN_STATUSES = ("new", "assigned", "in_progress", "pending")
+STATUS_CATEGORY = {"new": "new", "assigned": "open", "in_progress": "open", "pending": "waiting",
+                   "resolved": "resolved", "closed": "closed", "cancelled": "closed"}
+STATUS_CATEGORIES = ("new", "open", "waiting", "resolved", "closed")
 TICKET_TYPES = ("complaint", "incident", "information_request", "change_request", "observation")
 INTERNAL_TICKET_FIELDS = ("assignee_id", "group_id", "support_level")
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -148,11 +152,13 @@ class Server:
 
     start() prepares the store (SQLite file in a temp dir, or a new PostgreSQL
     database), runs `migrate` and `user add` for the admin, then `serve`.
-    stop() sends SIGTERM and asserts exit code 0; restart() serves the same store
-    again; close() stops and removes the store.
+    stop() sends SIGTERM and asserts exit code 0; kill() is a crash (SIGKILL);
+    restart() serves the same store again; close() stops and removes the store.
+    extra_env (e.g. SERVICEDESK_CLOCK_OFFSET_MS) is added to the environment of
+    every later launch and CLI call; change it between launches.
     """
 
-    def __init__(self, backend: str | None = None):
+    def __init__(self, backend: str | None = None, extra_env: dict | None = None):
         self.bin = os.environ.get("SERVICEDESK_BIN")
         if not self.bin:
             raise RuntimeError("set SERVICEDESK_BIN to the servicedesk binary")
@@ -161,6 +167,7 @@ class Server:
         self.backend = (backend or os.environ.get("SD_TEST_BACKEND") or "sqlite").lower()
         if self.backend not in ("sqlite", "postgres"):
             raise RuntimeError(f"SD_TEST_BACKEND must be sqlite or postgres, not {self.backend}")
+        self.extra_env: dict[str, str] = {k: str(v) for k, v in (extra_env or {}).items()}
         self.admin_email = ADMIN_EMAIL
         self.admin_password = new_password()
         self.proc: subprocess.Popen | None = None
@@ -223,6 +230,7 @@ class Server:
     @property
     def env(self) -> dict:
         env = dict(os.environ)
+        env.update(self.extra_env)
         env["SERVICEDESK_DB"] = self.db
         return env
 
@@ -242,6 +250,41 @@ class Server:
                                  f"stdout: {res.stdout}\nstderr: {res.stderr}")
         return res
 
+    def sql(self, statement: str) -> list[list[str]]:
+        """Runs one SQL statement on the store behind the server's back (Python's
+        sqlite3 module, or psql) and returns its rows, each value as a string (NULL
+        as "")."""
+        if self.backend == "postgres":
+            psql = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
+            res = subprocess.run([psql, self.db, "-v", "ON_ERROR_STOP=1", "-qAt", "-F", "\x1f",
+                                  "-c", statement], capture_output=True, text=True,
+                                 timeout=CLI_TIMEOUT)
+            if res.returncode != 0:
+                raise AssertionError(f"psql {statement!r} failed ({res.returncode}): "
+                                     f"{res.stderr.strip()}")
+            return [line.split("\x1f") for line in res.stdout.splitlines()]
+        conn = sqlite3.connect(self.db, timeout=10.0, isolation_level=None)
+        try:
+            rows = conn.execute(statement).fetchall()
+        finally:
+            conn.close()
+        return [["" if v is None else str(v) for v in row] for row in rows]
+
+    def insert_job(self, kind: str, status: str = "queued", max_attempts: int = 1,
+                   due_in_ms: int = -60_000, payload: dict | None = None) -> int:
+        """Writes a job straight into the jobs table (as a bug or another version might),
+        due due_in_ms from now by the test's clock; returns its id. kind and status must
+        be plain words: they are put in the SQL text."""
+        if not re.fullmatch(r"[a-z0-9_.]+", kind) or not re.fullmatch(r"[a-z]+", status):
+            raise ValueError(f"unsafe job kind or status {kind!r} {status!r}")
+        now = int(time.time() * 1000)
+        body = jsonlib.dumps(payload or {}).replace("'", "''")
+        rows = self.sql(
+            "INSERT INTO jobs (kind, payload, status, due_at, max_attempts, created_at, "
+            f"updated_at) VALUES ('{kind}', '{body}', '{status}', {now + int(due_in_ms)}, "
+            f"{int(max_attempts)}, {now}, {now}) RETURNING id")
+        return int(rows[0][0])
+
     # ---- process
 
     def start(self) -> "Server":
@@ -258,6 +301,12 @@ class Server:
 
     def launch(self) -> None:
         """Runs `serve` on the prepared store and waits for the listening line."""
+        self.spawn()
+        self.wait_listening()
+
+    def spawn(self) -> None:
+        """Starts `serve` without waiting; wait_listening() then waits for it (so that
+        several nodes can start together)."""
         assert self.proc is None, "server already running"
         self._listening.clear()
         self._listen_mismatch = None
@@ -272,6 +321,9 @@ class Server:
         ]
         for t in self._readers:
             t.start()
+
+    def wait_listening(self) -> None:
+        assert self.proc is not None, "server not spawned"
         deadline = time.monotonic() + STARTUP_DEADLINE
         while not self._listening.wait(0.05):
             if self.proc.poll() is not None:
@@ -342,6 +394,17 @@ class Server:
         if check and rc != 0:
             raise AssertionError(f"server exited {rc} after SIGTERM (want 0); log tail:\n"
                                  + self.log_tail())
+        return rc
+
+    def kill(self) -> int | None:
+        """SIGKILL, as a crash or a pulled plug: no clean shutdown. Returns the exit code."""
+        if self.proc is None:
+            return self.returncode
+        proc, self.proc = self.proc, None
+        proc.kill()
+        rc = proc.wait(timeout=STOP_DEADLINE)
+        self._join_readers()
+        self.returncode = rc
         return rc
 
     def wait_exit(self, timeout: float = STOP_DEADLINE) -> int | None:
@@ -808,11 +871,12 @@ class DeskTestCase(unittest.TestCase):
     server: Server
     admin: Client
     backend: str | None = None
+    server_env: dict | None = None  # extra environment of the class's server
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = Server(cls.backend)
+        cls.server = Server(cls.backend, extra_env=cls.server_env)
         cls.server.start()
         cls.addClassCleanup(cls.server.close)
         cls.admin = cls.server.admin_client()

@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
     API, OMIT, SESSION_COOKIE, DeskTestCase, chunked, raw_request_bytes,
-    send_raw, ticket_payload, unique, wait_until)
+    send_raw, ticket_payload, unique, unique_email, wait_until)
 
 MIB = 1024 * 1024
 
@@ -477,3 +477,36 @@ class FieldErrorCodeTests(DeskTestCase):
         self.assertEqual(self.codes({**good, "colour": "red"})["colour"], "unknown_field")
         self.assertEqual(self.codes({**good, "subject": "a\x07b"})["subject"], "invalid_text")
         self.assertEqual(self.codes({**good, "category_id": 999999})["category_id"], "not_found")
+
+    def test_timezone_must_be_an_iana_zone(self):
+        def create(tz):
+            return self.admin.post(f"{API}/users", json={
+                "email": unique_email("tz"), "name": "Zone " + unique(), "role": "requester",
+                "timezone": tz})
+
+        for tz in ("Mars/Olympus", "Mexico City", "europe/madrid", "Europe/Nowhere", "",
+                   "../../etc/passwd", "UTC+25"):
+            with self.subTest(timezone=tz):
+                r = create(tz)
+                self.assertProblem(r, 422, field="timezone")
+                codes = {e["field"]: e["code"] for e in r.json()["errors"]}
+                self.assertEqual(codes, {"timezone": "invalid_format"})
+        for tz in ("Europe/Madrid", "UTC", "America/Mexico_City"):
+            with self.subTest(timezone=tz):
+                r = create(tz)
+                self.assertStatus(r, 201)
+                self.assertEqual(r.json()["timezone"], tz)
+
+        u = create("UTC").json()
+        r = self.admin.patch(f"{API}/users/{u['id']}", json={"timezone": "Mars/Olympus"})
+        self.assertProblem(r, 422, field="timezone")
+        self.assertEqual(r.json()["errors"][0]["code"], "invalid_format")
+        self.assertEqual(self.admin.get(f"{API}/users/{u['id']}").json()["timezone"], "UTC")
+        r = self.admin.patch(f"{API}/users/{u['id']}", json={"timezone": "Europe/Madrid"})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json()["timezone"], "Europe/Madrid")
+
+        # a user's own change is checked the same way
+        me = self.admin.get(f"{API}/auth/me").json()
+        r = self.admin.patch(f"{API}/users/{me['id']}", json={"timezone": "Mexico City"})
+        self.assertProblem(r, 422, field="timezone")

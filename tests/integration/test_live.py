@@ -16,8 +16,8 @@ import wsclient  # noqa: E402
 
 LIVE = f"{API}/live"
 DEADLINE = 10.0  # for one message to arrive
-EVENT_KEYS = ("id", "ticket_id", "kind", "actor_id", "internal", "body", "field", "old_value",
-              "new_value", "created_at")
+EVENT_KEYS = ("id", "ticket_id", "kind", "actor_type", "actor_id", "actor_name", "internal",
+              "body", "field", "old_value", "new_value", "created_at")
 
 
 def cookie_header(client) -> str:

@@ -53,6 +53,42 @@ class OpsTests(DeskTestCase):
                    if p not in ("/healthz", "/readyz", "/openapi.json")} - offered
         self.assertEqual(missing, set(), "routes of docs/api.md absent from openapi.json")
 
+    def test_unknown_enum_text_in_the_database_is_a_logged_500(self):
+        t = self.admin.create_ticket()
+        self.server.sql(f"UPDATE tickets SET status = 'bogus' WHERE id = {int(t['id'])}")
+        self.addCleanup(self.server.sql,
+                        f"UPDATE tickets SET status = 'new' WHERE id = {int(t['id'])}")
+        for path in (f"{API}/tickets/{t['id']}", f"{API}/tickets"):
+            with self.subTest(path=path):
+                r = self.admin.get(path)
+                body = self.assertProblem(r, 500)
+                self.assertEqual(set(body) - {"type", "title", "status", "detail"}, set(),
+                                 f"extra problem fields: {body}")
+                for secret in ("bogus", "tickets.status", "column", "SELECT", "sqlite", "libpq",
+                               "unknown value"):
+                    self.assertNotIn(secret.lower(), r.text.lower(), f"cause leaked: {r!r}")
+                rid = r.request_id
+                self.assertTrue(rid)
+
+                def failure_line(log):
+                    for line in log:
+                        try:
+                            entry = json.loads(line)
+                        except ValueError:
+                            continue
+                        if (isinstance(entry, dict) and entry.get("request_id") == rid
+                                and entry.get("msg") == "request failed"):
+                            return entry
+                    return None
+
+                entry = self.server.wait_for_log(failure_line, what=f"the cause of {rid}")
+                self.assertEqual(entry.get("level"), "error", repr(entry))
+                self.assertEqual(entry.get("status"), 500, repr(entry))
+                self.assertIn("unknown value 'bogus' in column tickets.status",
+                              str(entry.get("cause")), repr(entry))
+        # the rest of the desk keeps answering
+        self.assertStatus(self.admin.get(f"{API}/tickets/{self.admin.create_ticket()['id']}"), 200)
+
     def test_request_ids_are_unique(self):
         c = self.server.client()
         ids = [c.get("/healthz").request_id for _ in range(25)]

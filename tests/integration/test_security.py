@@ -206,6 +206,14 @@ class SecurityTests(DeskTestCase):
             Route("GET", "/settings/priority-matrix", everyone(200)),
             Route("PUT", "/settings/priority-matrix", admin_only(200),
                   body=lambda role: {"matrix": DEFAULT_MATRIX}),
+            Route("GET", "/settings/auto-close", staff_only(200)),
+            Route("PUT", "/settings/auto-close", admin_only(200),
+                  body=lambda role: {"enabled": True, "after_hours": 72}),
+            Route("GET", "/statuses", everyone(200)),
+            Route("GET", "/admin/jobs", admin_only(200)),
+            Route("POST", "/admin/jobs/{id}/retry", admin_only(200),
+                  path_id=lambda role: t.server.insert_job("test.table", status="failed"),
+                  name="a failed job"),
             Route("POST", "/tokens", everyone(201), body=lambda role: {"name": unique("tok ")}),
             Route("GET", "/tickets/counts", staff_only(200)),
             Route("GET", "/escalation-contacts", staff_only(200)),
@@ -491,6 +499,10 @@ class SecurityTests(DeskTestCase):
         r = self.admin.put(f"{API}/settings/priority-matrix", json={"matrix": DEFAULT_MATRIX},
                            csrf=False)
         self.assertProblem(r, 403)
+        r = self.admin.put(f"{API}/settings/auto-close", json={"enabled": False, "after_hours": 1},
+                           csrf=False)
+        self.assertProblem(r, 403)
+        self.assertEqual(self.admin.get(f"{API}/settings/auto-close").json()["enabled"], True)
         self.assertStatus(self.admin.put(f"{API}/settings/priority-matrix",
                                          json={"matrix": DEFAULT_MATRIX}), 200)
 

@@ -9,8 +9,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    API, DEFAULT_MATRIX, OPEN_STATUSES, PRIORITY_RANK, STATUSES, TIMESTAMP_RE, DeskTestCase,
-    expected_priority, expected_support_level, ticket_payload, unique)
+    API, DEFAULT_MATRIX, OPEN_STATUSES, PRIORITY_RANK, STATUS_CATEGORIES, STATUS_CATEGORY,
+    STATUSES, TIMESTAMP_RE, DeskTestCase, expected_priority, expected_support_level,
+    ticket_payload, unique)
 
 IMPACTS = ("not_critical", "critical", "loss_of_functionality")
 CRITICALITIES = ("low", "medium", "high")
@@ -44,13 +45,15 @@ class TicketTests(DeskTestCase):
 
     def assertTicketShape(self, t):
         for key in ("id", "number", "type", "channel", "impact", "criticality", "priority",
-                    "support_level", "status", "requester_id", "organisation_id", "assignee_id",
+                    "support_level", "status", "status_category", "requester_id",
+                    "organisation_id", "assignee_id",
                     "group_id", "category_id", "subject", "description", "created_at",
                     "updated_at", "resolved_at", "closed_at", "allowed_transitions"):
             self.assertIn(key, t, f"ticket lacks {key}: {t}")
         self.assertIsInstance(t["id"], int)
         self.assertRegex(t["number"], r"^SD-\d{6,}$")
         self.assertEqual(t["number"], f"SD-{t['id']:06d}")
+        self.assertEqual(t["status_category"], STATUS_CATEGORY[t["status"]], repr(t))
         self.assertRegex(t["created_at"], TIMESTAMP_RE)
         self.assertRegex(t["updated_at"], TIMESTAMP_RE)
         self.assertIsInstance(t["allowed_transitions"], list)
@@ -242,6 +245,19 @@ class TicketTests(DeskTestCase):
              lambda t: t["type"] == "incident" and t["status"] == "new"),
             ({"status": "open", "priority": "high,critical"},
              lambda t: t["status"] in OPEN_STATUSES and t["priority"] in ("high", "critical")),
+            ({"status_category": "new"}, lambda t: t["status"] == "new"),
+            ({"status_category": "open"}, lambda t: t["status"] in ("assigned", "in_progress")),
+            ({"status_category": "waiting"}, lambda t: t["status"] == "pending"),
+            ({"status_category": "resolved"}, lambda t: t["status"] == "resolved"),
+            ({"status_category": "closed"}, lambda t: t["status"] in ("closed", "cancelled")),
+            ({"status_category": "open,waiting"},
+             lambda t: t["status"] in ("assigned", "in_progress", "pending")),
+            ({"status_category": "new,resolved,closed"},
+             lambda t: t["status"] in ("new", "resolved", "closed", "cancelled")),
+            ({"status_category": "closed", "type": "incident"},
+             lambda t: t["status"] in ("closed", "cancelled") and t["type"] == "incident"),
+            ({"status_category": "open", "status": "in_progress,pending"},
+             lambda t: t["status"] == "in_progress"),
         ]
 
     def test_list_filters_with_requester(self):
@@ -561,11 +577,14 @@ class TicketTests(DeskTestCase):
                 self.assertStatus(r, 200)
                 nxt = r.json()
                 self.assertEqual(nxt["status"], to)
+                self.assertEqual(nxt["status_category"], STATUS_CATEGORY[to])
                 self.assertEqual(self.admin.ticket(t["id"]), nxt)
                 changes = [e for e in self.new_events(t["id"], n) if e["kind"] == "status_change"]
                 self.assertEqual(len(changes), 1)
                 self.assertEqual(changes[0]["old_value"], current["status"])
                 self.assertEqual(changes[0]["new_value"], to)
+                self.assertEqual((changes[0]["actor_type"], changes[0]["actor_id"]),
+                                 ("user", self.admin_user["id"]))
                 current = nxt
             if to == "resolved":
                 self.assertIsNotNone(current["resolved_at"])
@@ -726,9 +745,56 @@ class TicketTests(DeskTestCase):
         for e in events:
             self.assertEqual(e["ticket_id"], tid)
             self.assertRegex(e["created_at"], TIMESTAMP_RE)
-            for key in ("id", "kind", "actor_id", "internal", "body", "field", "old_value",
-                        "new_value"):
+            for key in ("id", "kind", "actor_type", "actor_id", "actor_name", "internal", "body",
+                        "field", "old_value", "new_value"):
                 self.assertIn(key, e)
+            # people act here; only the desk's own automations are "system"
+            self.assertEqual(e["actor_type"], "user", repr(e))
+            self.assertEqual(e["actor_id"], self.admin_user["id"], repr(e))
+            self.assertEqual(e["actor_name"], self.admin_user["name"], repr(e))
+
+    def test_requester_events_name_the_requester_as_a_user(self):
+        t = self.requester.create_ticket()
+        self.requester.comment(t["id"], "more detail " + unique())
+        for e in self.requester.events(t["id"]):
+            self.assertEqual((e["actor_type"], e["actor_id"]),
+                             ("user", self.requester_user["id"]), repr(e))
+
+    # ------------------------------------------------------------------ statuses
+
+    def test_statuses_lists_every_status_in_lifecycle_order(self):
+        want = [{"name": s, "category": STATUS_CATEGORY[s], "open": s in OPEN_STATUSES}
+                for s in STATUSES]
+        for who in (self.requester, self.agent, self.admin):
+            with self.subTest(role=who.user["role"]):
+                r = who.get(f"{API}/statuses")
+                self.assertStatus(r, 200)
+                self.assertEqual(r.content_type, "application/json")
+                self.assertEqual(r.json(), {"items": want})
+        self.assertEqual({x["category"] for x in want}, set(STATUS_CATEGORIES))
+        self.assertProblem(self.server.client().get(f"{API}/statuses"), 401)
+
+    def test_status_category_filter_refuses_unknown_values_and_status_open(self):
+        for value in ("bogus", "open,bogus", "", "Open", "open,", "in_progress", "cancelled"):
+            with self.subTest(status_category=value):
+                r = self.admin.get(f"{API}/tickets", params={"status_category": value})
+                self.assertProblem(r, 400)
+        for cat in ("open", "resolved"):
+            with self.subTest(status="open", status_category=cat):
+                r = self.admin.get(f"{API}/tickets",
+                                   params={"status": "open", "status_category": cat})
+                self.assertProblem(r, 400)
+
+    def test_requester_lists_by_status_category_only_their_own(self):
+        mine = self.requester.create_ticket()
+        other = self.admin.create_ticket()
+        got = {t["id"] for t in self.requester.list_all({"status_category": "new"})}
+        self.assertIn(mine["id"], got)
+        self.assertNotIn(other["id"], got)
+        for t in self.requester.list_all({"status_category": "new,open"}):
+            self.assertEqual(t["requester_id"], self.requester_user["id"])
+            self.assertIn(t["status_category"], ("new", "open"))
+            self.assertNoInternalFields(t)
 
     # ------------------------------------------------------------------ settings
 
