@@ -6,10 +6,10 @@
 // repositories: no SQL outside store/.
 #pragma once
 
+#include <vector>
+
 #include "domain/model.hpp"
 #include "store/db.hpp"
-
-#include <vector>
 
 namespace sd::store {
 
