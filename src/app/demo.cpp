@@ -148,6 +148,7 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
       auto u = add(p, std::nullopt);
       if (!u) return u.error();
       staff.push_back(Actor::user(u->id, u->role));
+      staff.back().name = u->name;
     }
     std::size_t i = 0;
     for (const auto& p : kRequesters) {
@@ -155,6 +156,7 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
       auto u = add(p, second ? org2->id : org->id);
       if (!u) return u.error();
       requesters.push_back(Actor::user(u->id, u->role, u->organisation_id, second));
+      requesters.back().name = u->name;
     }
     // Agents 1-2 serve level 1 (and the supervisor), the technician level 2,
     // the specialist level 3.

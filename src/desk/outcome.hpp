@@ -50,6 +50,8 @@ class Effects {
     return id;
   }
 
+  const std::vector<Event>& events() const { return m_events; }
+
   template <class T>
   Outcome<T> done(T value) {
     return Outcome<T>{std::move(value), std::move(m_events), std::move(m_jobs)};

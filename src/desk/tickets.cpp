@@ -95,8 +95,12 @@ Status check_staff_assignee(Tx& tx, Id user_id) {
   return {};
 }
 
-// The event as stored, with what the store adds (its actor's name).
-Result<Event> stored_event(Tx& tx, Id id) {
+// The event as returned to its author: the actor's name is the one it was
+// written with, or the store's when the actor came without one.
+Result<Event> stored_event(Tx& tx, const Actor& a, const Effects& fx, Id id) {
+  if (!a.name.empty())
+    for (const auto& e : fx.events())
+      if (e.id == id) return e;
   auto stored = tx.events().find(id);
   if (!stored) return internal_error("an event written in this transaction is missing");
   return *stored;
@@ -228,7 +232,7 @@ Result<Outcome<Event>> comment_on_ticket(Tx& tx, const Actor& a, const CommentOn
       if (auto s = move(tx, fx, *t, a, *follow, now); !s) return s.error();
   t->updated_at = now;
   tx.tickets().update(*t);
-  auto stored = stored_event(tx, id);
+  auto stored = stored_event(tx, a, fx, id);
   if (!stored) return stored.error();
   return fx.done(*stored);
 }
@@ -269,7 +273,7 @@ Result<Outcome<Event>> escalate_ticket(Tx& tx, const Actor& a, const EscalateTic
   }
   t->updated_at = now;
   tx.tickets().update(*t);
-  auto stored = stored_event(tx, id);
+  auto stored = stored_event(tx, a, fx, id);
   if (!stored) return stored.error();
   return fx.done(*stored);
 }

@@ -3,6 +3,7 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include <cstdio>
 #include <sstream>
 
 namespace sd {
@@ -15,7 +16,21 @@ bool digits(std::string_view s, std::size_t from, std::size_t n) {
 }
 }  // namespace
 
-std::string to_iso8601(Instant t) { return date::format("%FT%TZ", t); }
+// By date's calendar (year_month_day, hh_mm_ss) into fixed-width digits:
+// date::format goes through an ostream and its locale, which made writing
+// the timestamps of a page of tickets a tenth of a queue request's time.
+std::string to_iso8601(Instant t) {
+  const auto day = std::chrono::floor<date::days>(t);
+  const date::year_month_day ymd{day};
+  const date::hh_mm_ss<Duration> hms{t - day};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                static_cast<int>(hms.subseconds().count()));
+  return buf;
+}
 
 std::optional<Instant> parse_iso8601(std::string_view text) {
   // The shape first: date::parse alone accepts one-digit fields and more.

@@ -141,6 +141,13 @@ class SqliteConn final : public Conn {
 
 std::unique_ptr<Conn> open_sqlite(const std::string& path, SqliteMode mode,
                                   const SqliteTuning& tuning) {
+  // No memory statistics: they take a process-wide mutex at every
+  // allocation, and nothing reads them. Must come before SQLite starts.
+  static const int configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return sqlite3_initialize();
+  }();
+  if (configured != SQLITE_OK) throw DbError(DbError::Kind::other, "SQLite failed to initialise");
   sqlite3* db = nullptr;
   // Readers open read-write too (WAL needs to map the -shm file) and are
   // then fenced with query_only.

@@ -6,6 +6,9 @@
 // repositories: no SQL outside store/.
 #pragma once
 
+#include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "domain/model.hpp"
@@ -73,6 +76,9 @@ class Tx {
   TxMode m_mode;
   std::vector<EventRef> m_new_events;
   int m_new_jobs = 0;
+  // Settings read in this transaction (a use case may consult the same
+  // policy for every ticket it changes); a put updates it.
+  std::map<std::string, std::optional<std::string>, std::less<>> m_settings;
 };
 
 }  // namespace sd::store

@@ -13,6 +13,9 @@ class Repo {
   Dialect dialect() const { return m_tx.m_c.dialect(); }
   void note_event(EventRef r) { m_tx.m_new_events.push_back(r); }
   void note_job() { ++m_tx.m_new_jobs; }
+  std::map<std::string, std::optional<std::string>, std::less<>>& settings_memo() {
+    return m_tx.m_settings;
+  }
 
   Tx& m_tx;
 };

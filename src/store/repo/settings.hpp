@@ -1,4 +1,5 @@
 // Settings: small JSON documents by key (desk/settings.cpp gives them shape).
+// Within one transaction a key is read from the database once.
 #pragma once
 
 #include <optional>

@@ -58,7 +58,7 @@ struct Binder {
   }
   // "col IN <the list>", the whole list bound as one parameter:
   // col = ANY($n::bigint[]) on PostgreSQL, col IN (SELECT value FROM
-  // json_each($n)) on SQLite.
+  // json_each($n)) on SQLite; a list of one is col = $n.
   std::string any_of(const std::string& col, const std::vector<std::int64_t>& values);
   std::string any_of(const std::string& col, const std::vector<std::string>& values);
 };

@@ -196,12 +196,7 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
   }
   auto ref = [&](const char* col, const RefFilter& f) {
     if (f.mode == RefFilter::Mode::none) w.add(std::string(col) + " IS NULL");
-    // One id is the common case (a queue of one agent or group): a plain
-    // equality lets the planner see the value.
-    if (f.mode == RefFilter::Mode::equals && f.ids.size() == 1)
-      w.add(std::string(col) + " = " + b.next(f.ids[0]));
-    else if (f.mode == RefFilter::Mode::equals)
-      w.add(b.any_of(col, f.ids));
+    if (f.mode == RefFilter::Mode::equals) w.add(b.any_of(col, f.ids));
   };
   ref("assignee_id", q.assignee);
   ref("group_id", q.group);
