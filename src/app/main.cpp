@@ -46,8 +46,8 @@ struct Options {
   long jobs_poll_ms = std::atol(env_or("SERVICEDESK_JOBS_POLL_MS", "1000").c_str());
   long jobs_lease_ms = std::atol(env_or("SERVICEDESK_JOBS_LEASE_MS", "60000").c_str());
   long long clock_offset_ms = std::atoll(env_or("SERVICEDESK_CLOCK_OFFSET_MS", "0").c_str());
-  long cache_kib = std::atol(env_or("SERVICEDESK_SQLITE_CACHE_KIB", "8192").c_str());
-  long long mmap_mib = std::atoll(env_or("SERVICEDESK_SQLITE_MMAP_MIB", "256").c_str());
+  long cache_kib = std::atol(env_or("SERVICEDESK_SQLITE_CACHE_KIB", "16384").c_str());
+  long long mmap_mib = std::atoll(env_or("SERVICEDESK_SQLITE_MMAP_MIB", "0").c_str());
   long demo_tickets = 300;
   bool print_logins = false;
   std::string email, name, role, token_name = "cli";
