@@ -28,7 +28,7 @@ Result<Response> list_jobs(Ctx& ctx) {
   if (!limit) return limit.error();
   q.limit = *limit;
   if (auto c = ctx.param("cursor")) {
-    auto cur = decode_cursor("jobs", *c);
+    auto cur = decode_cursor(ctx.s.cursor_key, "jobs", *c);
     if (!cur) return cur.error();
     q.before_id = cur->id;
   }
@@ -47,14 +47,14 @@ Result<Response> list_jobs(Ctx& ctx) {
   json::array items;
   for (const auto& j : r->page.items) items.push_back(to_json(j));
   return json_response(
-      200,
-      json::object{{"items", std::move(items)},
-                   {"next_cursor", r->page.next ? json::value(encode_cursor("jobs", *r->page.next))
-                                                : json::value(nullptr)},
-                   {"counts",
-                    {{"queued", r->counts.queued},
-                     {"running", r->counts.running},
-                     {"failed", r->counts.failed}}}});
+      200, json::object{{"items", std::move(items)},
+                        {"next_cursor", r->page.next ? json::value(encode_cursor(
+                                                           ctx.s.cursor_key, "jobs", *r->page.next))
+                                                     : json::value(nullptr)},
+                        {"counts",
+                         {{"queued", r->counts.queued},
+                          {"running", r->counts.running},
+                          {"failed", r->counts.failed}}}});
 }
 
 Result<Response> retry_job(Ctx& ctx) {

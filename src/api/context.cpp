@@ -21,6 +21,26 @@ std::string cookie_value(const Request& req, std::string_view name) {
   return {};
 }
 
+std::string client_address(const Services& s, const Request& req) {
+  auto trusted = [&](std::string_view a) {
+    return std::find(s.trusted_proxies.begin(), s.trusted_proxies.end(), a) !=
+           s.trusted_proxies.end();
+  };
+  if (!trusted(req.remote_address)) return req.remote_address;
+  std::string_view xff = req.header("x-forwarded-for");
+  // From the right: each trusted proxy appended the address it saw.
+  while (!xff.empty()) {
+    auto comma = xff.rfind(',');
+    std::string_view item = comma == std::string_view::npos ? xff : xff.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty() && !trusted(item)) return std::string(item.substr(0, 64));
+    if (comma == std::string_view::npos) break;
+    xff = xff.substr(0, comma);
+  }
+  return req.remote_address;
+}
+
 std::optional<AuthCache::Entry> AuthCache::find(const std::string& token_hash, Instant now) {
   std::lock_guard lock(m_mu);
   auto it = m_entries.find(token_hash);
@@ -59,7 +79,7 @@ Result<Caller> authenticate(Services& s, const Request& req) {
     token = std::string(authz.substr(7));
     caller.via = AuthVia::token;
   } else {
-    token = cookie_value(req, kSessionCookie);
+    token = cookie_value(req, s.session_cookie_name());
     caller.via = AuthVia::session;
   }
   if (token.empty() || token.size() > 200)
@@ -75,6 +95,14 @@ Result<Caller> authenticate(Services& s, const Request& req) {
     if (!found) return found.error();
     if (!*found) return make_error(ErrorCode::unauthorized, "the session or token is not valid");
     AuthCache::Entry e{**found, std::min(now + AuthCache::kLifetime, (*found)->expires_at)};
+    // A token's last use, at most once a minute: it is a write.
+    if (desk::token_use_worth_noting(e.credential, now)) {
+      const Id id = *e.credential.token_id;
+      s.store.write([&](store::Tx& tx) -> Result<bool> {
+        if (auto st = desk::note_token_use(tx, id, now); !st) return st.error();
+        return true;
+      });
+    }
     s.auth_cache.put(hash, e);
     entry = std::move(e);
   }
@@ -83,6 +111,8 @@ Result<Caller> authenticate(Services& s, const Request& req) {
       return make_error(ErrorCode::forbidden, "missing or wrong X-CSRF-Token header");
   }
   caller.actor = entry->credential.actor;
+  caller.must_change_password = entry->credential.must_change_password;
+  caller.credential_hash = hash;
   if (caller.via == AuthVia::session) caller.session_hash = hash;
   return caller;
 }

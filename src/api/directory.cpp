@@ -3,10 +3,12 @@
 #include "desk/directory.hpp"
 
 #include <boost/json.hpp>
+#include <variant>
 
 #include "api/json_io.hpp"
 #include "api/query.hpp"
 #include "api/router.hpp"
+#include "desk/sessions.hpp"
 #include "domain/priority.hpp"
 
 namespace sd::api {
@@ -63,7 +65,7 @@ Result<Response> list_users(Ctx& ctx) {
   if (!limit) return limit.error();
   q.limit = *limit;
   if (auto c = ctx.param("cursor")) {
-    auto cur = decode_cursor("users", *c);
+    auto cur = decode_cursor(ctx.s.cursor_key, "users", *c);
     if (!cur) return cur.error();
     q.after_id = cur->id;
   }
@@ -72,22 +74,23 @@ Result<Response> list_users(Ctx& ctx) {
   json::array a;
   for (const auto& u : page->items) a.push_back(to_json(u));
   std::optional<std::string> next;
-  if (page->next) next = encode_cursor("users", *page->next);
+  if (page->next) next = encode_cursor(ctx.s.cursor_key, "users", *page->next);
   return json_response(200, items(std::move(a), next, true));
 }
 
 // The user fields shared by create and update, read with their JSON types;
 // desk/ checks what they say.
 struct UserInput {
-  std::optional<std::string> email, name, phone, language, timezone, password;
+  std::optional<std::string> email, name, phone, language, timezone, password, current_password;
   std::optional<Role> role;
   std::optional<std::optional<Id>> organisation_id;
   std::optional<bool> active;
+  bool allow_duplicate = false;
 };
 
 Result<UserInput> read_user(const json::object& body, bool creating) {
   FieldReader in(body, {"email", "name", "phone", "role", "organisation_id", "language", "timezone",
-                        "password", "active"});
+                        "password", "active", "current_password", "allow_duplicate"});
   UserInput u;
   if (in.has("email")) {
     u.email = in.text("email", kMaxEmail, TextKind::single_line, !creating);
@@ -108,6 +111,9 @@ Result<UserInput> read_user(const json::object& body, bool creating) {
   if (u.password && u.password->size() < 8)
     in.add("password", "must have at least 8 characters", "too_short");
   u.active = in.boolean("active");
+  if (creating) u.allow_duplicate = in.boolean("allow_duplicate").value_or(false);
+  if (!creating)
+    u.current_password = in.text("current_password", 1024, TextKind::single_line, false);
   const bool no_email = !u.email || u.email->empty();
   if (creating && no_email && (u.role != Role::requester || u.password))
     in.add("email", "is required, except for requesters without a password", "required");
@@ -139,6 +145,7 @@ Result<Response> create_user(Ctx& ctx) {
   if (in->timezone) c.timezone = *in->timezone;
   c.active = in->active.value_or(true);
   c.password = *hash;
+  c.allow_duplicate = in->allow_duplicate;
   auto out = write(
       ctx, [&](Tx& tx, const Actor& a, Instant now) { return desk::create_user(tx, a, c, now); });
   if (!out) return out.error();
@@ -156,10 +163,30 @@ Result<Response> patch_user(Ctx& ctx) {
   if (!body) return body.error();
   auto in = read_user(*body, false);
   if (!in) return in.error();
-  auto hash = hash_if_given(in->password);
-  if (!hash) return hash.error();
   desk::UpdateUser c;
   c.user_id = ctx.id;
+  const Actor& actor = ctx.actor();
+  const bool own_password = in->password && actor.id == ctx.id;
+  if (own_password) {
+    // The current password first: a session left open must not let anyone
+    // lock its owner out.
+    if (!in->current_password)
+      return field_error("current_password", "is required to change your password", "required");
+    auto r = desk::check_current_password(ctx.s.store, ctx.s.sign_in_guard, actor.id,
+                                          *in->current_password, ctx.s.clock.now());
+    if (!r) return r.error();
+    if (auto* t = std::get_if<desk::Throttled>(&*r)) {
+      Error e = make_error(ErrorCode::too_many_requests, "too many wrong passwords; try later");
+      (void)t;
+      return e;
+    }
+    if (std::holds_alternative<desk::WrongCredentials>(*r))
+      return field_error("current_password", "is not your current password", "wrong_password");
+    c.current_password_checked = true;
+    c.keep_session = ctx.caller->session_hash;
+  }
+  auto hash = hash_if_given(in->password);
+  if (!hash) return hash.error();
   c.email = in->email;
   c.name = in->name;
   c.phone = in->phone;
@@ -173,7 +200,9 @@ Result<Response> patch_user(Ctx& ctx) {
       ctx, [&](Tx& tx, const Actor& a, Instant now) { return desk::update_user(tx, a, c, now); });
   if (!out) return out.error();
   ctx.s.auth_cache.clear();  // role, organisation or active flag may have changed
-  return json_response(200, to_json(out->value));
+  if (out->value.credentials_changed && ctx.s.on_credentials_changed)
+    ctx.s.on_credentials_changed(out->value.user.id, c.keep_session);
+  return json_response(200, to_json(out->value.user));
 }
 
 // ---- organisations ----
@@ -236,10 +265,8 @@ Result<Response> write_group(Ctx& ctx, bool creating) {
   desk::SaveGroup c;
   if (!creating) c.id = ctx.id;
   if (creating || in.has("name")) c.name = in.text("name", kMaxName, TextKind::single_line, true);
-  auto level = in.integer("support_level", creating);
-  if (level && !valid_support_level(static_cast<int>(*level)))
-    in.add("support_level", "must be 1, 2 or 3", "out_of_range");
-  if (level) c.support_level = static_cast<int>(*level);
+  c.support_level = in.integer_in("support_level", kMinSupportLevel, kMaxSupportLevel, creating,
+                                  "must be 1, 2 or 3");
   c.member_ids = in.id_list("member_ids");
   if (auto s = in.finish(); !s) return s.error();
   auto out = write(
@@ -299,10 +326,8 @@ Result<Response> write_contact(Ctx& ctx, bool creating) {
   FieldReader in(*body, {"level", "role", "name", "office_phone", "email", "mobile"});
   desk::SaveContact c;
   if (!creating) c.id = ctx.id;
-  auto level = in.integer("level", creating);
-  if (level && (*level < kMinEscalationLevel || *level > kMaxEscalationLevel))
-    in.add("level", "must be 1, 2, 3 or 4", "out_of_range");
-  if (level) c.level = static_cast<int>(*level);
+  c.level = in.integer_in("level", kMinEscalationLevel, kMaxEscalationLevel, creating,
+                          "must be 1, 2, 3 or 4");
   if (creating || in.has("role")) c.role = in.text("role", kMaxName, TextKind::single_line, true);
   if (creating || in.has("name")) c.name = in.text("name", kMaxName, TextKind::single_line, true);
   c.office_phone = in.text("office_phone", kMaxPhone, TextKind::single_line, false);

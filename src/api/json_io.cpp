@@ -1,12 +1,77 @@
 #include "api/json_io.hpp"
 
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <set>
 
 #include "domain/lifecycle.hpp"
 
 namespace sd::api {
 
 namespace json = boost::json;
+
+namespace {
+
+// Finds a key given twice in one object, at any depth: JSON parsers disagree
+// on which one wins (Boost.JSON keeps the last), so such a body is refused.
+struct DuplicateKeys {
+  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+  using ec_t = boost::system::error_code;
+  using sv = boost::json::string_view;
+
+  std::vector<std::set<std::string>> objects;
+  std::string key;
+  bool found = false;
+
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_array_begin(ec_t&) { return true; }
+  bool on_array_end(std::size_t, ec_t&) { return true; }
+  bool on_object_begin(ec_t&) {
+    objects.emplace_back();
+    return true;
+  }
+  bool on_object_end(std::size_t, ec_t&) {
+    objects.pop_back();
+    return true;
+  }
+  bool on_string_part(sv, std::size_t, ec_t&) { return true; }
+  bool on_string(sv, std::size_t, ec_t&) { return true; }
+  bool on_key_part(sv s, std::size_t, ec_t&) {
+    key.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(sv s, std::size_t, ec_t& ec) {
+    key.append(s.data(), s.size());
+    if (!objects.back().insert(key).second) {
+      found = true;
+      ec = boost::json::error::syntax;
+      return false;
+    }
+    key.clear();
+    return true;
+  }
+  bool on_number_part(sv, ec_t&) { return true; }
+  bool on_int64(std::int64_t, sv, ec_t&) { return true; }
+  bool on_uint64(std::uint64_t, sv, ec_t&) { return true; }
+  bool on_double(double, sv, ec_t&) { return true; }
+  bool on_bool(bool, ec_t&) { return true; }
+  bool on_null(ec_t&) { return true; }
+  bool on_comment_part(sv, ec_t&) { return true; }
+  bool on_comment(sv, ec_t&) { return true; }
+};
+
+bool has_duplicate_keys(std::string_view text, const json::parse_options& opt) {
+  json::basic_parser<DuplicateKeys> p(opt);
+  boost::system::error_code ec;
+  p.write_some(false, text.data(), text.size(), ec);
+  return p.handler().found;
+}
+
+}  // namespace
 
 Result<json::object> parse_object_body(const Request& req) {
   auto ct = req.header("content-type");
@@ -22,6 +87,8 @@ Result<json::object> parse_object_body(const Request& req) {
   json::value v = json::parse(req.body, ec, {}, opt);
   if (ec)
     return make_error(ErrorCode::invalid_input, "the body is not valid JSON: " + ec.message());
+  if (has_duplicate_keys(req.body, opt))
+    return make_error(ErrorCode::invalid_input, "the body gives a key twice in one object");
   if (!v.is_object()) return make_error(ErrorCode::invalid_input, "the body must be a JSON object");
   return std::move(v.as_object());
 }
@@ -72,6 +139,17 @@ std::optional<std::int64_t> FieldReader::integer(std::string_view key, bool requ
     return static_cast<std::int64_t>(v.get_uint64());
   add(key, "must be an integer", "invalid_type");
   return std::nullopt;
+}
+
+std::optional<int> FieldReader::integer_in(std::string_view key, int min, int max, bool required,
+                                           const std::string& message) {
+  auto v = integer(key, required);
+  if (!v) return std::nullopt;
+  if (*v < min || *v > max) {
+    add(key, message, "out_of_range");
+    return std::nullopt;
+  }
+  return static_cast<int>(*v);
 }
 
 std::optional<std::optional<Id>> FieldReader::nullable_id(std::string_view key) {
@@ -177,6 +255,7 @@ json::object to_json(const Ticket& t, Audience a) {
   o["updated_at"] = to_iso8601(t.updated_at);
   o["resolved_at"] = opt_time(t.resolved_at);
   o["closed_at"] = opt_time(t.closed_at);
+  o["follow_up_of"] = opt_json(t.follow_up_of);
   json::array allowed;
   for (auto s : allowed_transitions(t.status)) allowed.emplace_back(to_string(s));
   o["allowed_transitions"] = std::move(allowed);
@@ -208,6 +287,7 @@ json::object to_json(const User& u) {
           {"language", u.language},
           {"timezone", u.timezone},
           {"active", u.active},
+          {"must_change_password", u.must_change_password},
           {"created_at", to_iso8601(u.created_at)}};
 }
 

@@ -34,6 +34,10 @@ class FieldReader {
   std::optional<std::string> text(std::string_view key, std::size_t max, TextKind kind,
                                   bool required);
   std::optional<std::int64_t> integer(std::string_view key, bool required);
+  // An integer in [min, max], checked on its full 64-bit value before it is
+  // narrowed (4294967297 is out of range, not 1).
+  std::optional<int> integer_in(std::string_view key, int min, int max, bool required,
+                                const std::string& message);
   // Present and null -> optional holding nullopt; absent -> nullopt.
   std::optional<std::optional<Id>> nullable_id(std::string_view key);
   std::optional<bool> boolean(std::string_view key);

@@ -149,11 +149,51 @@ void LiveHub::send_presence_signals(Instant now) {
   for (const auto& s : signals) m_s.store.send_signal(s);
 }
 
+void LiveHub::close_local(Id user_id, const std::string& keep_session,
+                          const std::string& only_session) {
+  std::lock_guard lock(m_mu);
+  for (const auto& c : m_clients) {
+    const auto& h = c->caller.credential_hash;
+    if (!only_session.empty()) {
+      if (h == only_session) c->close();
+    } else if (c->caller.actor.id == user_id && (keep_session.empty() || h != keep_session)) {
+      c->close();
+    }
+  }
+}
+
+void LiveHub::close_user(Id user_id, const std::string& keep_session) {
+  m_s.auth_cache.clear();
+  close_local(user_id, keep_session, {});
+  m_s.store.send_signal(json::serialize(json::object{
+      {"type", "close"}, {"node", m_node}, {"user_id", user_id}, {"keep", keep_session}}));
+}
+
+void LiveHub::close_session(const std::string& session_hash) {
+  close_local(0, {}, session_hash);
+  m_s.store.send_signal(json::serialize(
+      json::object{{"type", "close"}, {"node", m_node}, {"session", session_hash}}));
+}
+
 void LiveHub::on_signal(const std::string& payload) {
   boost::system::error_code ec;
   auto v = json::parse(payload, ec);
   if (ec || !v.is_object()) return;
   const auto& o = v.as_object();
+  if (auto t = o.if_contains("type"); t && t->is_string() && t->as_string() == "close") {
+    auto from = o.if_contains("node");
+    if (from && from->is_string() && from->as_string() == m_node) return;
+    m_s.auth_cache.clear();  // another node changed credentials
+    auto user = o.if_contains("user_id");
+    auto keep = o.if_contains("keep");
+    auto session = o.if_contains("session");
+    if (session && session->is_string())
+      close_local(0, {}, std::string(session->as_string()));
+    else if (user && user->is_int64())
+      close_local(user->as_int64(),
+                  keep && keep->is_string() ? std::string(keep->as_string()) : std::string(), {});
+    return;
+  }
   auto node = o.if_contains("node");
   auto ticket = o.if_contains("ticket_id");
   auto viewers = o.if_contains("viewers");
@@ -239,14 +279,48 @@ void LiveHub::fan_out(const store::EventRef& ref) {
           : json::serialize(json::object{{"type", "event"},
                                          {"ticket", to_json(ticket, Audience::requester)},
                                          {"event", to_json(event)}});
-  std::lock_guard lock(m_mu);
-  for (const auto& c : m_clients) {
+  std::vector<std::shared_ptr<LiveClient>> clients;
+  {
+    std::lock_guard lock(m_mu);
+    clients.assign(m_clients.begin(), m_clients.end());
+  }
+  const Instant now = m_s.clock.now();
+  for (const auto& c : clients) {
+    // The rights of now, not of when the channel opened.
+    if (!still_valid(*c, now)) continue;
     const Actor& a = c->caller.actor;
     if (is_staff(a))
       c->send(staff_msg);
     else if (!requester_msg.empty() && can_see_ticket(a, ticket))
       c->send(requester_msg);
   }
+}
+
+bool LiveHub::still_valid(LiveClient& c, Instant now) {
+  if (c.checked_at + std::chrono::seconds(1) > now) return true;
+  const std::string& hash = c.caller.credential_hash;
+  std::optional<desk::Credential> cred;
+  if (auto cached = m_s.auth_cache.find(hash, now)) {
+    cred = cached->credential;
+  } else {
+    const auto kind = c.caller.via == AuthVia::token ? desk::CredentialKind::token
+                                                     : desk::CredentialKind::session;
+    auto found = m_s.store.read([&](store::Tx& tx) -> Result<std::optional<desk::Credential>> {
+      return desk::find_credential(tx, kind, hash, now);
+    });
+    if (!found) return false;  // the store does not answer: tell nothing this time
+    cred = *found;
+    if (cred)
+      m_s.auth_cache.put(hash, {*cred, std::min(now + AuthCache::kLifetime, cred->expires_at)});
+  }
+  // Signed out, expired, deactivated, or another role: the channel ends.
+  if (!cred || cred->actor.role != c.caller.actor.role || cred->actor.id != c.caller.actor.id) {
+    c.close();
+    return false;
+  }
+  c.caller.actor = cred->actor;  // an organisation may have stopped sharing
+  c.checked_at = now;
+  return true;
 }
 
 }  // namespace sd::api

@@ -33,9 +33,12 @@ class LiveClient {
   virtual ~LiveClient() = default;
   // Queues one text message for the client; never blocks.
   virtual void send(std::string text) = 0;
+  // Closes the channel; never blocks.
+  virtual void close() = 0;
 
   Caller caller;
   std::string name;
+  Instant checked_at{};  // when the hub last checked the credential; hub's thread only
 };
 
 class LiveHub {
@@ -56,12 +59,22 @@ class LiveHub {
   // Events were committed: read them from the feed. The hub also looks
   // every second by itself (commits of other processes on SQLite).
   void wake();
-  // Another node's viewers of a ticket (a store signal).
+  // Another node's viewers of a ticket, or a user whose channels close (a
+  // store signal).
   void on_signal(const std::string& payload);
+  // Closes the user's channels on every node (the credential changed), but
+  // those of the session `keep_session` (empty: all).
+  void close_user(Id user_id, const std::string& keep_session);
+  // Closes the channels of one session, on every node (its sign-out).
+  void close_session(const std::string& session_hash);
 
  private:
   void run();
   void drain_feed();
+  void close_local(Id user_id, const std::string& keep_session, const std::string& only_session);
+  // Whether the client's credential still holds, checked at most every
+  // second (the cache answers most); updates its actor. Hub's thread only.
+  bool still_valid(LiveClient& c, Instant now);
   void fan_out(const store::EventRef& ref);
   void broadcast_presence(Id ticket_id);           // REQUIRES: m_mu held
   void presence_changed(Id ticket_id);             // REQUIRES: m_mu held

@@ -18,6 +18,8 @@ Info info(ErrorCode c) {
       return {"not_found", "Not found"};
     case ErrorCode::conflict:
       return {"conflict", "Conflict"};
+    case ErrorCode::precondition_failed:
+      return {"precondition_failed", "Precondition failed"};
     case ErrorCode::unauthorized:
       return {"unauthorized", "Authentication required"};
     case ErrorCode::forbidden:
@@ -54,6 +56,8 @@ int http_status(const Error& e) {
       return 404;
     case ErrorCode::conflict:
       return 409;
+    case ErrorCode::precondition_failed:
+      return 412;
     case ErrorCode::unauthorized:
       return 401;
     case ErrorCode::forbidden:
@@ -86,6 +90,7 @@ Response problem(const Error& e) {
   o["title"] = i.title;
   o["status"] = status;
   if (!e.detail.empty()) o["detail"] = e.detail;
+  if (e.existing_id) o["existing_id"] = e.existing_id;
   if (!e.fields.empty()) {
     boost::json::array errs;
     for (const auto& f : e.fields)

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "auth/crypto.hpp"
 #include "domain/text.hpp"
 
 namespace sd::api {
@@ -69,28 +70,18 @@ Result<store::RefFilter> parse_ref_filter(const Ctx& ctx, std::string_view name)
   return f;
 }
 
-std::string encode_cursor(std::string_view sort, const store::Cursor& c) {
-  std::string plain =
-      std::string(sort) + ":" + std::to_string(c.key) + ":" + c.text + ":" + std::to_string(c.id);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char ch : plain) {
-    out += hex[ch >> 4];
-    out += hex[ch & 15];
-  }
-  return out;
+std::string encode_cursor(std::string_view key, std::string_view sort, const store::Cursor& c) {
+  return auth::seal(key, std::string(sort) + ":" + std::to_string(c.key) + ":" + c.text + ":" +
+                             std::to_string(c.id));
 }
 
-Result<store::Cursor> decode_cursor(std::string_view sort, std::string_view text) {
+Result<store::Cursor> decode_cursor(std::string_view key, std::string_view sort,
+                                    std::string_view text) {
   auto bad = [] { return make_error(ErrorCode::invalid_input, "the cursor is not valid"); };
-  if (text.empty() || text.size() % 2 || text.size() > 2000) return bad();
-  std::string plain;
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    int v = 0;
-    auto [p, ec] = std::from_chars(text.data() + i, text.data() + i + 2, v, 16);
-    if (ec != std::errc{} || p != text.data() + i + 2) return bad();
-    plain += static_cast<char>(v);
-  }
+  if (text.empty() || text.size() > 2000) return bad();
+  auto opened = auth::unseal(key, text);
+  if (!opened) return bad();
+  const std::string& plain = *opened;
   // sort:key:text:id, where only text may hold colons.
   const std::string_view p = plain;
   auto c1 = p.find(':');

@@ -40,9 +40,13 @@ Result<std::vector<E>> parse_enum_list(const Ctx& ctx, std::string_view name) {
   return out;
 }
 
-// Cursors carry the sort they were made for, so a cursor reused with
-// another sort is refused rather than silently skipping rows.
-std::string encode_cursor(std::string_view sort, const store::Cursor& c);
-Result<store::Cursor> decode_cursor(std::string_view sort, std::string_view text);
+// Cursors are opaque: sealed with the server's key (Services::cursor_key),
+// so they show nothing of the row they point at (a name, when sorting by
+// name) and cannot be forged. They carry the sort they were made for, so a
+// cursor reused with another sort is refused rather than silently skipping
+// rows.
+std::string encode_cursor(std::string_view key, std::string_view sort, const store::Cursor& c);
+Result<store::Cursor> decode_cursor(std::string_view key, std::string_view sort,
+                                    std::string_view text);
 
 }  // namespace sd::api

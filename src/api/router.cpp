@@ -165,10 +165,17 @@ Response handle(Services& s, const Request& req) {
   try {
     auto r = dispatch(s, req);
     Response out = r ? std::move(*r) : problem(r.error());
-    if (req.method == Method::head) out.body.clear();
+    // What the API says is about one moment and often one user: no cache
+    // keeps it. (A HEAD gets the GET's headers; http/ leaves out the body.)
+    bool cache_set = false;
+    for (const auto& [k, v] : out.headers)
+      cache_set = cache_set || to_lower_ascii(k) == "cache-control";
+    if (!cache_set) out.headers.emplace_back("Cache-Control", "no-store");
     return out;
   } catch (const std::exception& e) {
-    return problem(internal_error(std::string("exception in a handler: ") + e.what()));
+    Response out = problem(internal_error(std::string("exception in a handler: ") + e.what()));
+    out.headers.emplace_back("Cache-Control", "no-store");
+    return out;
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "api/json_io.hpp"
 #include "api/router.hpp"
+#include "desk/sessions.hpp"
 
 namespace sd::api {
 namespace {
@@ -56,6 +57,52 @@ Result<Response> put_auto_close(Ctx& ctx) {
   return json_response(200, desk::auto_close_to_json(out->value));
 }
 
+Result<Response> get_routing(Ctx& ctx) {
+  auto p = ctx.s.store.read(
+      [](store::Tx& tx) -> Result<desk::RoutingPolicy> { return desk::routing_policy(tx); });
+  if (!p) return p.error();
+  return json_response(200, json::object{{"group_by_level", p->group_by_level}});
+}
+
+Result<Response> put_routing(Ctx& ctx) {
+  auto body = parse_object_body(ctx.req);
+  if (!body) return body.error();
+  FieldReader in(*body, {"group_by_level"});
+  auto by_level = in.boolean("group_by_level");
+  if (!by_level) in.add("group_by_level", "is required", "required");
+  if (auto s = in.finish(); !s) return s.error();
+  const Instant now = ctx.s.clock.now();
+  auto out = ctx.s.store.write([&](store::Tx& tx) {
+    return desk::set_routing_policy(tx, ctx.actor(), desk::RoutingPolicy{*by_level}, now);
+  });
+  if (!out) return out.error();
+  return json_response(200, json::object{{"group_by_level", out->value.group_by_level}});
+}
+
+Result<Response> get_token_policy(Ctx& ctx) {
+  auto p = ctx.s.store.read(
+      [](store::Tx& tx) -> Result<desk::TokenPolicy> { return desk::token_policy(tx); });
+  if (!p) return p.error();
+  return json_response(
+      200, json::object{{"who", *p == desk::TokenPolicy::everyone ? "everyone" : "staff"}});
+}
+
+Result<Response> put_token_policy(Ctx& ctx) {
+  auto body = parse_object_body(ctx.req);
+  if (!body) return body.error();
+  FieldReader in(*body, {"who"});
+  auto who = in.text("who", 20, TextKind::single_line, true);
+  if (who && *who != "staff" && *who != "everyone")
+    in.add("who", "must be staff or everyone", "unknown_value");
+  if (auto s = in.finish(); !s) return s.error();
+  const auto policy = *who == "everyone" ? desk::TokenPolicy::everyone : desk::TokenPolicy::staff;
+  const Instant now = ctx.s.clock.now();
+  auto out = ctx.s.store.write(
+      [&](store::Tx& tx) { return desk::set_token_policy(tx, ctx.actor(), policy, now); });
+  if (!out) return out.error();
+  return json_response(200, json::object{{"who", *who}});
+}
+
 }  // namespace
 
 void add_settings_routes(std::vector<Route>& out) {
@@ -63,6 +110,10 @@ void add_settings_routes(std::vector<Route>& out) {
   out.push_back({Method::put, "/api/v1/settings/priority-matrix", put_matrix, Policy::admin});
   out.push_back({Method::get, "/api/v1/settings/auto-close", get_auto_close, Policy::staff});
   out.push_back({Method::put, "/api/v1/settings/auto-close", put_auto_close, Policy::admin});
+  out.push_back({Method::get, "/api/v1/settings/routing", get_routing, Policy::staff});
+  out.push_back({Method::put, "/api/v1/settings/routing", put_routing, Policy::admin});
+  out.push_back({Method::get, "/api/v1/settings/api-tokens", get_token_policy, Policy::staff});
+  out.push_back({Method::put, "/api/v1/settings/api-tokens", put_token_policy, Policy::admin});
 }
 
 }  // namespace sd::api

@@ -3,7 +3,9 @@
 // query in one transaction, JSON out.
 #include "desk/tickets.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "api/json_io.hpp"
 #include "api/problem.hpp"
@@ -27,12 +29,38 @@ std::string events_location(Id ticket) {
   return "/api/v1/tickets/" + std::to_string(ticket) + "/events";
 }
 
+// The entity tag of a ticket's version: what If-Match sends back.
+std::string etag(const Ticket& t) { return "\"" + std::to_string(t.version) + "\""; }
+
+Response with_etag(Response r, const Ticket& t) {
+  r.headers.emplace_back("ETag", etag(t));
+  return r;
+}
+
+// If-Match: absent or * (no condition), or one entity tag of a version,
+// strong or weak ("7", W/"7").
+Result<desk::IfVersion> if_match(const Ctx& ctx) {
+  std::string_view v = ctx.req.header("if-match");
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v.empty() || v == "*") return desk::IfVersion{};
+  if (v.starts_with("W/")) v.remove_prefix(2);
+  std::int64_t n = 0;
+  if (v.size() >= 3 && v.front() == '"' && v.back() == '"') {
+    auto inner = v.substr(1, v.size() - 2);
+    auto [p, ec] = std::from_chars(inner.data(), inner.data() + inner.size(), n);
+    if (ec == std::errc{} && p == inner.data() + inner.size() && n > 0) return desk::IfVersion{n};
+  }
+  return make_error(ErrorCode::invalid_input,
+                    "If-Match must be one entity tag from a ticket's ETag, or *");
+}
+
 // POST /api/v1/tickets
 Result<Response> create_ticket(Ctx& ctx) {
   auto body = parse_object_body(ctx.req);
   if (!body) return body.error();
   FieldReader in(*body, {"type", "subject", "description", "impact", "criticality", "channel",
-                         "requester_id", "category_id"});
+                         "requester_id", "category_id", "follow_up_of"});
   auto type = in.enumeration<TicketType>("type", true);
   auto subject = in.text("subject", kMaxSubject, TextKind::single_line, true);
   auto description = in.text("description", kMaxDescription, TextKind::multi_line, true);
@@ -41,9 +69,11 @@ Result<Response> create_ticket(Ctx& ctx) {
   auto channel = in.enumeration<Channel>("channel", false);
   auto requester = in.nullable_id("requester_id");
   auto category = in.nullable_id("category_id");
+  auto follow_up = in.nullable_id("follow_up_of");
   if (auto s = in.finish(); !s) return s.error();
 
   desk::CreateTicket c;
+  if (follow_up) c.follow_up_of = *follow_up;
   c.type = *type;
   c.subject = *subject;
   c.description = *description;
@@ -65,7 +95,7 @@ Result<Response> create_ticket(Ctx& ctx) {
 Result<Response> get_ticket(Ctx& ctx) {
   auto t = ctx.s.store.read([&](Tx& tx) { return desk::get_ticket(tx, ctx.actor(), ctx.id); });
   if (!t) return t.error();
-  return json_response(200, to_json(*t, audience(ctx.actor())));
+  return with_etag(json_response(200, to_json(*t, audience(ctx.actor()))), *t);
 }
 
 Result<store::TicketSort> parse_sort(std::string_view s, bool& descending) {
@@ -148,6 +178,14 @@ Result<Response> list_tickets(Ctx& ctx) {
     if (text->size() > 200)
       return make_error(ErrorCode::invalid_input, "query parameter q is too long");
     q.text = *text;
+    // "SD-000301", "sd-301" or "301": the ticket with that number as well.
+    std::string_view t = *text;
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+    q.number = parse_ticket_number(t);
+    if (!q.number && !t.empty() && t.size() <= 12 &&
+        std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      q.number = parse_ticket_number("SD-" + std::string(t));
   }
   const std::string sort_text = ctx.param("sort").value_or("-id");
   auto sort = parse_sort(sort_text, q.descending);
@@ -157,7 +195,7 @@ Result<Response> list_tickets(Ctx& ctx) {
   if (!limit) return limit.error();
   q.limit = *limit;
   if (auto c = ctx.param("cursor")) {
-    auto cur = decode_cursor(sort_text, *c);
+    auto cur = decode_cursor(ctx.s.cursor_key, sort_text, *c);
     if (!cur) return cur.error();
     q.after = *cur;
   }
@@ -168,7 +206,8 @@ Result<Response> list_tickets(Ctx& ctx) {
   for (const auto& t : page->items) items.push_back(to_json(t, audience(a)));
   json::object out;
   out["items"] = std::move(items);
-  out["next_cursor"] = page->next ? json::value(encode_cursor(sort_text, *page->next)) : nullptr;
+  out["next_cursor"] =
+      page->next ? json::value(encode_cursor(ctx.s.cursor_key, sort_text, *page->next)) : nullptr;
   return json_response(200, out);
 }
 
@@ -180,6 +219,9 @@ Result<Response> patch_ticket(Ctx& ctx) {
                          "assignee_id", "group_id"});
   desk::UpdateTicket c;
   c.ticket_id = ctx.id;
+  auto seen = if_match(ctx);
+  if (!seen) return seen.error();
+  c.if_version = *seen;
   c.type = in.enumeration<TicketType>("type", false);
   if (in.has("subject")) c.subject = in.text("subject", kMaxSubject, TextKind::single_line, true);
   if (in.has("description"))
@@ -194,7 +236,7 @@ Result<Response> patch_ticket(Ctx& ctx) {
   const Instant now = ctx.s.clock.now();
   auto out = ctx.s.store.write([&](Tx& tx) { return desk::update_ticket(tx, a, c, now); });
   if (!out) return out.error();
-  return json_response(200, to_json(out->value, audience(a)));
+  return with_etag(json_response(200, to_json(out->value, audience(a))), out->value);
 }
 
 // POST /api/v1/tickets/{id}/transitions
@@ -204,13 +246,15 @@ Result<Response> transition_ticket(Ctx& ctx) {
   FieldReader in(*body, {"to"});
   auto to = in.enumeration<TicketStatus>("to", true);
   if (auto s = in.finish(); !s) return s.error();
+  auto seen = if_match(ctx);
+  if (!seen) return seen.error();
   const Actor& a = ctx.actor();
   const Instant now = ctx.s.clock.now();
   auto out = ctx.s.store.write([&](Tx& tx) {
-    return desk::transition_ticket(tx, a, desk::TransitionTicket{ctx.id, *to}, now);
+    return desk::transition_ticket(tx, a, desk::TransitionTicket{ctx.id, *to, *seen}, now);
   });
   if (!out) return out.error();
-  return json_response(200, to_json(out->value, audience(a)));
+  return with_etag(json_response(200, to_json(out->value, audience(a))), out->value);
 }
 
 // POST /api/v1/tickets/{id}/comments
@@ -221,13 +265,16 @@ Result<Response> comment_ticket(Ctx& ctx) {
   auto text = in.text("body", kMaxCommentBody, TextKind::multi_line, true);
   auto internal = in.boolean("internal").value_or(false);
   if (auto s = in.finish(); !s) return s.error();
+  auto seen = if_match(ctx);
+  if (!seen) return seen.error();
   const Actor& a = ctx.actor();
   const Instant now = ctx.s.clock.now();
   auto out = ctx.s.store.write([&](Tx& tx) {
-    return desk::comment_on_ticket(tx, a, desk::CommentOnTicket{ctx.id, *text, internal}, now);
+    return desk::comment_on_ticket(tx, a, desk::CommentOnTicket{ctx.id, *text, internal, *seen},
+                                   now);
   });
   if (!out) return out.error();
-  return created(to_json(out->value), events_location(ctx.id));
+  return with_etag(created(to_json(out->value.event), events_location(ctx.id)), out->value.ticket);
 }
 
 // POST /api/v1/tickets/{id}/escalations
@@ -235,19 +282,19 @@ Result<Response> escalate_ticket(Ctx& ctx) {
   auto body = parse_object_body(ctx.req);
   if (!body) return body.error();
   FieldReader in(*body, {"to_level", "reason"});
-  auto level = in.integer("to_level", true);
+  auto level =
+      in.integer_in("to_level", kMinSupportLevel, kMaxSupportLevel, true, "must be 1, 2 or 3");
   auto reason = in.text("reason", kMaxReason, TextKind::multi_line, true);
-  if (level && !valid_support_level(static_cast<int>(*level)))
-    in.add("to_level", "must be 1, 2 or 3", "out_of_range");
   if (auto s = in.finish(); !s) return s.error();
+  auto seen = if_match(ctx);
+  if (!seen) return seen.error();
   const Actor& a = ctx.actor();
   const Instant now = ctx.s.clock.now();
   auto out = ctx.s.store.write([&](Tx& tx) {
-    return desk::escalate_ticket(
-        tx, a, desk::EscalateTicket{ctx.id, static_cast<int>(*level), *reason}, now);
+    return desk::escalate_ticket(tx, a, desk::EscalateTicket{ctx.id, *level, *reason, *seen}, now);
   });
   if (!out) return out.error();
-  return created(to_json(out->value), events_location(ctx.id));
+  return with_etag(created(to_json(out->value.event), events_location(ctx.id)), out->value.ticket);
 }
 
 // GET /api/v1/tickets/counts

@@ -73,6 +73,27 @@ constexpr Subject kSubjects[] = {
     {TicketType::observation, "Sugerencia: publicar guía de VPN", 6},
 };
 
+struct Contact {
+  int level;
+  const char* role;
+  const char* name;
+  const char* office;
+  const char* email;
+  const char* mobile;
+};
+constexpr Contact kContacts[] = {
+    {1, "Operador de mesa de servicio", "Daniela Quiroz Demo", "+52 55 0300 0101",
+     "mesa@demo.example.com", "ext. 101"},
+    {1, "Operador de mesa de servicio", "Tomás Arce Demo", "+52 55 0300 0102",
+     "mesa@demo.example.com", "ext. 102"},
+    {2, "Jefa de la mesa de servicio", "Sofía Ramírez Demo", "+52 55 0300 0201",
+     "jefatura.mesa@demo.example.com", "+52 55 0400 0201"},
+    {3, "Líder de proyecto", "Héctor Bravo Demo", "+52 55 0300 0301",
+     "lider.proyecto@demo.example.com", "+52 55 0400 0301"},
+    {4, "Director de integración tecnológica", "Julia Montes Demo", "+52 55 0300 0401",
+     "direccion.ti@demo.example.com", "+52 55 0400 0401"},
+};
+
 constexpr const char* kReplies[] = {
     "Gracias por su reporte, lo estamos revisando.",
     "¿Podría indicarnos el número de inventario del equipo?",
@@ -170,6 +191,13 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
       if (!g) return g.error();
       group_ids.push_back(g->group.id);
     }
+    // The escalation directory of the source document, levels 1-4, with
+    // invented people.
+    for (const auto& k : kContacts) {
+      auto r = desk::save_contact(
+          tx, loader, {std::nullopt, k.level, k.role, k.name, k.office, k.email, k.mobile}, now);
+      if (!r) return r.error();
+    }
     for (const auto& c : kCategories) {
       std::optional<Id> parent;
       if (c[1])
@@ -203,8 +231,15 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
         desk::CreateTicket c;
         c.type = s.type;
         c.arrived_by = static_cast<Channel>(pick(enum_count<Channel>()));
-        c.impact = static_cast<Impact>(pick(3));
-        c.criticality = static_cast<Criticality>(pick(3));
+        // As at a real desk, most cases are small: not critical and of low
+        // criticality (support level 1); one in ten needs a specialist.
+        const std::size_t ri = pick(100), rc = pick(100);
+        c.impact = ri < 80   ? Impact::not_critical
+                   : ri < 95 ? Impact::critical
+                             : Impact::loss_of_functionality;
+        c.criticality = rc < 75   ? Criticality::low
+                        : rc < 95 ? Criticality::medium
+                                  : Criticality::high;
         c.category_id = category_ids[static_cast<std::size_t>(s.category)];
         c.subject = s.text;
         c.description = "Reporte de demostración número " + std::to_string(index + 1) +
@@ -224,13 +259,13 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
         };
         auto move = [&](TicketStatus to, const Actor& who) -> Status {
           step(std::chrono::minutes(10), std::chrono::hours(1));
-          auto m = desk::transition_ticket(tx, who, {id, to}, at);
+          auto m = desk::transition_ticket(tx, who, {id, to, {}}, at);
           if (!m) return m.error();
           return {};
         };
         auto say = [&](const char* text, bool internal, const Actor& who) -> Status {
           step(std::chrono::minutes(5), std::chrono::minutes(30));
-          auto m = desk::comment_on_ticket(tx, who, {id, text, internal}, at);
+          auto m = desk::comment_on_ticket(tx, who, {id, text, internal, {}}, at);
           if (!m) return m.error();
           return {};
         };

@@ -19,6 +19,7 @@
 #include "desk/directory.hpp"
 #include "desk/jobs.hpp"
 #include "desk/sessions.hpp"
+#include "desk/settings.hpp"
 #include "domain/text.hpp"
 #include "http/server.hpp"
 #include "jobs/runner.hpp"
@@ -43,10 +44,17 @@ struct Options {
   int workers = std::atoi(env_or("SERVICEDESK_WORKERS", "32").c_str());
   int read_workers = std::atoi(env_or("SERVICEDESK_READ_WORKERS", "4").c_str());
   int io_threads = std::atoi(env_or("SERVICEDESK_IO_THREADS", "2").c_str());
+  int max_connections = std::atoi(env_or("SERVICEDESK_MAX_CONNECTIONS", "10000").c_str());
+  int max_connections_per_address =
+      std::atoi(env_or("SERVICEDESK_MAX_CONNECTIONS_PER_ADDRESS", "256").c_str());
   long jobs_poll_ms = std::atol(env_or("SERVICEDESK_JOBS_POLL_MS", "1000").c_str());
   long jobs_lease_ms = std::atol(env_or("SERVICEDESK_JOBS_LEASE_MS", "60000").c_str());
   long long clock_offset_ms = std::atoll(env_or("SERVICEDESK_CLOCK_OFFSET_MS", "0").c_str());
+  std::string trusted_proxies = env_or("SERVICEDESK_TRUSTED_PROXIES", "");
+  std::string public_url = env_or("SERVICEDESK_PUBLIC_URL", "");
+  std::string secure_cookies = env_or("SERVICEDESK_SECURE_COOKIES", "auto");
   long cache_kib = std::atol(env_or("SERVICEDESK_SQLITE_CACHE_KIB", "16384").c_str());
+  long writer_cache_kib = std::atol(env_or("SERVICEDESK_SQLITE_WRITER_CACHE_KIB", "65536").c_str());
   long long mmap_mib = std::atoll(env_or("SERVICEDESK_SQLITE_MMAP_MIB", "0").c_str());
   long demo_tickets = 300;
   bool print_logins = false;
@@ -69,6 +77,7 @@ std::unique_ptr<store::Store> open(const Options& o) {
   so.read_connections = pg ? std::max(2, o.workers + o.read_workers) : o.read_workers + 4;
   so.sqlite.cache_kib = std::max(256L, o.cache_kib);
   so.sqlite.mmap_bytes = std::max(0LL, o.mmap_mib) << 20;
+  so.sqlite_writer_cache_kib = std::max(256L, o.writer_cache_kib);
   auto s = store::open_store(so);
   auto m = s->migrate(clock_of(o).now());
   if (!m) throw std::runtime_error("migration failed: " + m.error().detail + " " + m.error().cause);
@@ -102,6 +111,8 @@ int cmd_serve(const Options& o) {
   so.worker_threads = std::max(1, o.workers);
   so.read_worker_threads = std::max(1, o.read_workers);
   so.io_threads = std::max(1, o.io_threads);
+  so.max_connections = std::max(1, o.max_connections);
+  so.max_connections_per_address = std::max(1, o.max_connections_per_address);
   if (!o.web_root.empty() && std::filesystem::is_directory(o.web_root))
     so.web_root = o.web_root;
   else
@@ -110,7 +121,27 @@ int cmd_serve(const Options& o) {
   auto store = open(o);
   const app::SystemClock clock = clock_of(o);
   api::Services services(*store, clock);
+  auto key = store->write(
+      [](store::Tx& tx) -> Result<std::string> { return desk::server_secret(tx, "cursor"); });
+  if (!key) return fail("cannot read the server's key: " + key.error().detail);
+  services.cursor_key = *key;
+  // Behind HTTPS (the public URL says so, or the setting forces it).
+  services.secure_cookies = o.secure_cookies == "on" ||
+                            (o.secure_cookies == "auto" && o.public_url.starts_with("https://"));
+  for (std::size_t start = 0; start < o.trusted_proxies.size();) {
+    auto comma = o.trusted_proxies.find(',', start);
+    std::string item = o.trusted_proxies.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) services.trusted_proxies.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
   api::LiveHub hub(services);
+  services.on_credentials_changed = [&hub](Id user, const std::string& keep) {
+    hub.close_user(user, keep);
+  };
+  services.on_session_ended = [&hub](const std::string& session) { hub.close_session(session); };
   jobs::RunnerOptions ro;
   ro.node = node_name();
   ro.poll = Duration(std::clamp(o.jobs_poll_ms, 10L, 5000L));
@@ -121,6 +152,7 @@ int cmd_serve(const Options& o) {
     if (news.jobs) runner.wake();
   });
   runner.start();
+  so.hsts = services.secure_cookies;
   http::Server server(
       so, [&services](const api::Request& r) { return api::handle(services, r); }, &hub);
   const unsigned short port = server.bind();
@@ -215,7 +247,8 @@ int cmd_token_create(const Options& o) {
   auto r = s->write([&](store::Tx& tx) -> Result<desk::Outcome<desk::CreatedToken>> {
     auto u = tx.users().find_by_email(email);
     if (!u) return make_error(ErrorCode::not_found, "no user with that email");
-    return desk::create_api_token(tx, kCli, desk::CreateToken{u->id, o.token_name}, now);
+    return desk::create_api_token(tx, kCli, desk::CreateToken{u->id, o.token_name, std::nullopt},
+                                  now);
   });
   if (!r) return fail(r.error().detail);
   std::cout << r->value.token << "\n";

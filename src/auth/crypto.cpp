@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <cstring>
 #include <stdexcept>
 
 namespace sd::auth {
@@ -42,6 +43,58 @@ std::string token_hash(std::string_view token) {
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string random_key_hex() {
+  unsigned char key[crypto_secretbox_KEYBYTES];
+  crypto_secretbox_keygen(key);
+  char hex[2 * sizeof key + 1];
+  sodium_bin2hex(hex, sizeof hex, key, sizeof key);
+  return hex;
+}
+
+namespace {
+bool key_from_hex(std::string_view hex, unsigned char (&key)[crypto_secretbox_KEYBYTES]) {
+  std::size_t len = 0;
+  return sodium_hex2bin(key, sizeof key, hex.data(), hex.size(), nullptr, &len, nullptr) == 0 &&
+         len == sizeof key;
+}
+}  // namespace
+
+std::string seal(std::string_view key_hex, std::string_view plain) {
+  unsigned char key[crypto_secretbox_KEYBYTES];
+  if (!key_from_hex(key_hex, key)) throw std::runtime_error("seal: the key is not 32 bytes of hex");
+  std::string box(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size(), '\0');
+  auto* out = reinterpret_cast<unsigned char*>(box.data());
+  randombytes_buf(out, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(out + crypto_secretbox_NONCEBYTES,
+                        reinterpret_cast<const unsigned char*>(plain.data()), plain.size(), out,
+                        key);
+  std::string text(sodium_base64_ENCODED_LEN(box.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                   '\0');
+  sodium_bin2base64(text.data(), text.size(), out, box.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  text.resize(std::strlen(text.c_str()));
+  return text;
+}
+
+std::optional<std::string> unseal(std::string_view key_hex, std::string_view sealed) {
+  unsigned char key[crypto_secretbox_KEYBYTES];
+  if (!key_from_hex(key_hex, key) || sealed.size() > 4096) return std::nullopt;
+  std::string box(sealed.size(), '\0');
+  std::size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(box.data()), box.size(), sealed.data(),
+                        sealed.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      len < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+    return std::nullopt;
+  const auto* in = reinterpret_cast<const unsigned char*>(box.data());
+  std::string plain(len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()),
+                                 in + crypto_secretbox_NONCEBYTES,
+                                 len - crypto_secretbox_NONCEBYTES, in, key) != 0)
+    return std::nullopt;
+  return plain;
 }
 
 }  // namespace sd::auth

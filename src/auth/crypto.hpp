@@ -22,4 +22,13 @@ std::string token_hash(std::string_view token);
 // Compares secrets without leaking their contents through timing.
 bool constant_time_equal(std::string_view a, std::string_view b);
 
+// A new random key for seal(): 32 bytes, hex.
+std::string random_key_hex();
+// Authenticated encryption (XSalsa20-Poly1305, a random nonce each time):
+// the result, base64url, says nothing of `plain` and cannot be altered
+// unnoticed. `key_hex` comes from random_key_hex().
+std::string seal(std::string_view key_hex, std::string_view plain);
+// The plain text, or nullopt when `sealed` was not made by seal() with this key.
+std::optional<std::string> unseal(std::string_view key_hex, std::string_view sealed);
+
 }  // namespace sd::auth

@@ -3,13 +3,16 @@
 #include <set>
 
 #include "auth/crypto.hpp"
+#include "domain/email.hpp"
 #include "domain/permissions.hpp"
 #include "domain/priority.hpp"
 #include "domain/text.hpp"
+#include "store/repo/audit.hpp"
 #include "store/repo/categories.hpp"
 #include "store/repo/directory.hpp"
 #include "store/repo/groups.hpp"
 #include "store/repo/organisations.hpp"
+#include "store/repo/sessions.hpp"
 
 namespace sd::desk {
 namespace {
@@ -32,11 +35,6 @@ Status check(std::vector<FieldError> errors) {
   return e;
 }
 
-void check_email(std::vector<FieldError>& errors, const std::string& email, bool required) {
-  check_text(errors, "email", email, kMaxEmail, TextKind::single_line, required);
-  if (!email.empty() && !looks_like_email(email))
-    errors.push_back({"email", "is not an email address", "invalid_format"});
-}
 void check_language(std::vector<FieldError>& errors, const std::string& l) {
   if (!valid_language(l)) errors.push_back({"language", "must be es-MX or en", "unknown_value"});
 }
@@ -64,7 +62,14 @@ Result<Outcome<User>> create_user(Tx& tx, const Actor& a, const CreateUser& c, I
   if (!can_create_user_with_role(a, c.role))
     return forbidden("your role may not create users with that role");
   User u;
-  u.email = to_lower_ascii(c.email);
+  std::vector<FieldError> errors;
+  if (!c.email.empty()) {
+    auto e = normalize_email(c.email);
+    if (!e)
+      for (auto& f : e.error().fields) errors.push_back(f);
+    else
+      u.email = e->address;
+  }
   u.name = c.name;
   u.phone = c.phone;
   u.role = c.role;
@@ -73,34 +78,43 @@ Result<Outcome<User>> create_user(Tx& tx, const Actor& a, const CreateUser& c, I
   u.timezone = c.timezone;
   u.active = c.active;
   u.created_at = now;
-  std::vector<FieldError> errors;
-  check_email(errors, u.email, false);
   check_text(errors, "name", u.name, kMaxName, TextKind::single_line, true);
   check_text(errors, "phone", u.phone, kMaxPhone, TextKind::single_line, false);
   check_language(errors, u.language);
   check_timezone(errors, u.timezone);
   // Only a caller who will not sign in may lack an email (phone calls).
-  if (u.email.empty() && (u.role != Role::requester || c.password))
+  if (c.email.empty() && (u.role != Role::requester || c.password))
     errors.push_back(
         {"email", "is required, except for requesters without a password", "required"});
   if (auto s = check(std::move(errors)); !s) return s.error();
   if (u.organisation_id && !tx.organisations().find(*u.organisation_id))
     return field("organisation_id", "no such organisation", "not_found");
-  if (!u.email.empty() && tx.users().find_by_email(u.email))
-    return make_error(ErrorCode::conflict, "a user with that email exists");
+  if (!u.email.empty())
+    if (auto other = tx.users().find_by_email(u.email)) {
+      Error e = make_error(ErrorCode::conflict, "a user with that email exists");
+      e.existing_id = other->id;
+      return e;
+    }
+  if (u.email.empty() && !u.phone.empty() && !c.allow_duplicate)
+    if (auto other = tx.users().find_caller(u.name, u.phone)) {
+      Error e = make_error(ErrorCode::conflict, "a caller with that name and phone exists");
+      e.existing_id = other->id;
+      return e;
+    }
   u.id = tx.users().insert(
       u, c.password ? std::optional<std::string>(c.password->value) : std::nullopt);
   Effects fx(tx);
   return fx.done(u);
 }
 
-Result<Outcome<User>> update_user(Tx& tx, const Actor& a, const UpdateUser& c, Instant) {
+Result<Outcome<UserChange>> update_user(Tx& tx, const Actor& a, const UpdateUser& c, Instant now) {
   if (!is_staff(a) && a.id != c.user_id) return missing("user");
   auto found = tx.users().find(c.user_id);
   if (!found) return missing("user");
   User u = *found;
   if (!can_update_user(a, u)) return forbidden("your role may not change this user");
-  const bool self_only = a.role != Role::admin && a.id == u.id;
+  const bool own = !a.is_system() && a.id == u.id;
+  const bool self_only = a.role != Role::admin && own;
   if ((c.role && *c.role != u.role) && !can_change_role(a))
     return forbidden("only admins change roles");
   if (c.role && !can_create_user_with_role(a, *c.role) && !self_only)
@@ -108,21 +122,30 @@ Result<Outcome<User>> update_user(Tx& tx, const Actor& a, const UpdateUser& c, I
   if (self_only && (c.active || c.organisation_id || c.email))
     return forbidden("you may change your name, phone, language, time zone and password");
   std::vector<FieldError> errors;
-  std::optional<std::string> email;
+  std::optional<Email> email;
   if (c.email) {
-    email = to_lower_ascii(*c.email);
-    check_email(errors, *email, true);
+    auto e = normalize_email(*c.email);
+    if (!e)
+      for (auto& f : e.error().fields) errors.push_back(f);
+    else
+      email = *e;
   }
   if (c.name) check_text(errors, "name", *c.name, kMaxName, TextKind::single_line, true);
   if (c.phone) check_text(errors, "phone", *c.phone, kMaxPhone, TextKind::single_line, false);
   if (c.language) check_language(errors, *c.language);
   if (c.timezone) check_timezone(errors, *c.timezone);
+  if (c.password && own && !c.current_password_checked)
+    errors.push_back({"current_password", "is required to change your password", "required"});
   if (auto s = check(std::move(errors)); !s) return s.error();
   if (c.organisation_id && *c.organisation_id && !tx.organisations().find(**c.organisation_id))
     return field("organisation_id", "no such organisation", "not_found");
-  if (email && *email != u.email && tx.users().find_by_email(*email))
+  const bool email_changes = email && email_key(email->address) != email_key(u.email);
+  if (email_changes && tx.users().find_by_email(email->address))
     return make_error(ErrorCode::conflict, "a user with that email exists");
-  if (email) u.email = *email;
+
+  UserChange out;
+  const User before = u;
+  if (email) u.email = email->address;
   if (c.name) u.name = *c.name;
   if (c.phone) u.phone = *c.phone;
   if (c.role) u.role = *c.role;
@@ -130,10 +153,39 @@ Result<Outcome<User>> update_user(Tx& tx, const Actor& a, const UpdateUser& c, I
   if (c.language) u.language = *c.language;
   if (c.timezone) u.timezone = *c.timezone;
   if (c.active) u.active = *c.active;
+  auto audit = [&](const char* action, std::string detail) {
+    AuditEvent e;
+    e.actor_kind = a.kind;
+    if (!a.is_system()) e.actor_id = a.id;
+    e.action = action;
+    e.target_user_id = u.id;
+    e.detail = std::move(detail);
+    e.created_at = now;
+    tx.audit().append(e);
+  };
+  bool end_all = false;
+  if (c.password && own) {
+    // One's own new password: the other sessions end, this one stays.
+    u.must_change_password = false;
+    out.ended_sessions = tx.sessions().remove_for_user(u.id, c.keep_session);
+  } else if (c.password) {
+    u.must_change_password = true;
+    audit("user.password_set", "");
+    end_all = true;
+  }
+  if (email_changes && !own) {
+    audit("user.email_changed", before.email + " -> " + u.email);
+    end_all = true;
+  }
+  if (end_all) out.ended_sessions = tx.sessions().remove_for_user(u.id);
   tx.users().update(u);
   if (c.password) tx.users().set_password_hash(u.id, c.password->value);
+  out.credentials_changed = c.password || end_all || u.role != before.role ||
+                            u.active != before.active ||
+                            u.organisation_id != before.organisation_id;
+  out.user = u;
   Effects fx(tx);
-  return fx.done(u);
+  return fx.done(std::move(out));
 }
 
 Result<store::Page<User>> list_users(Tx& tx, const Actor& a, const store::UserQuery& q) {
@@ -315,7 +367,14 @@ Result<Outcome<EscalationContact>> save_contact(Tx& tx, const Actor& a, const Sa
   if (c.office_phone)
     check_text(errors, "office_phone", *c.office_phone, kMaxPhone, TextKind::single_line, false);
   if (c.mobile) check_text(errors, "mobile", *c.mobile, kMaxPhone, TextKind::single_line, false);
-  if (c.email) check_email(errors, to_lower_ascii(*c.email), false);
+  std::optional<std::string> contact_email;
+  if (c.email && !c.email->empty()) {
+    auto e = normalize_email(*c.email);
+    if (!e)
+      for (auto& f : e.error().fields) errors.push_back(f);
+    else
+      contact_email = e->address;
+  }
   if (auto s = check(std::move(errors)); !s) return s.error();
   EscalationContact k;
   if (c.id) {
@@ -329,7 +388,7 @@ Result<Outcome<EscalationContact>> save_contact(Tx& tx, const Actor& a, const Sa
   if (c.role) k.role = *c.role;
   if (c.name) k.name = *c.name;
   if (c.office_phone) k.office_phone = *c.office_phone;
-  if (c.email) k.email = to_lower_ascii(*c.email);
+  if (c.email) k.email = contact_email.value_or("");
   if (c.mobile) k.mobile = *c.mobile;
   if (c.id)
     tx.directory().update(k);

@@ -37,9 +37,17 @@ struct CreateUser {
   std::string timezone = "America/Mexico_City";
   bool active = true;
   std::optional<PasswordHash> password;
+  // A caller without email whose name and phone match one already there is
+  // refused (conflict, naming the existing one) unless this is set.
+  bool allow_duplicate = false;
 };
 Result<Outcome<User>> create_user(store::Tx& tx, const Actor& a, const CreateUser& c, Instant now);
 
+// Changing one's own password needs the current one (checked before the
+// transaction: desk::check_current_password), ends one's other sessions, and
+// clears a "must change" mark. Setting someone else's password or email is
+// audited, ends all their sessions, and a password set so must be changed
+// at the next sign-in.
 struct UpdateUser {
   Id user_id = 0;
   std::optional<std::string> email, name, phone, language, timezone;
@@ -47,8 +55,18 @@ struct UpdateUser {
   std::optional<std::optional<Id>> organisation_id;
   std::optional<bool> active;
   std::optional<PasswordHash> password;
+  bool current_password_checked = false;  // the actor's own, when it is their password
+  std::string keep_session;  // the actor's session hash, which a change of their own keeps
 };
-Result<Outcome<User>> update_user(store::Tx& tx, const Actor& a, const UpdateUser& c, Instant now);
+struct UserChange {
+  User user;
+  // Sessions ended (their hashes, for the caches), and whether what a live
+  // channel was opened with changed: the user's channels are closed then.
+  std::vector<std::string> ended_sessions;
+  bool credentials_changed = false;
+};
+Result<Outcome<UserChange>> update_user(store::Tx& tx, const Actor& a, const UpdateUser& c,
+                                        Instant now);
 
 Result<store::Page<User>> list_users(store::Tx& tx, const Actor& a, const store::UserQuery& q);
 Result<User> get_user(store::Tx& tx, const Actor& a, Id id);

@@ -5,6 +5,7 @@
 #include "desk/tickets.hpp"
 #include "domain/permissions.hpp"
 #include "store/repo/sessions.hpp"
+#include "store/repo/users.hpp"
 
 namespace sd::desk {
 namespace {
@@ -58,12 +59,27 @@ Status maintenance(store::Tx& tx, const Job&, Instant now) {
   return {};
 }
 
+// Fills the search keys of users stored before keys existed, a batch at a
+// time, enqueueing the next batch while some are left.
+Status search_keys(store::Tx& tx, const Job&, Instant now) {
+  constexpr int kBatch = 500;
+  if (tx.users().fill_search_keys(kBatch) == kBatch) {
+    JobSpec next;
+    next.kind = kSearchKeysJob;
+    next.due_at = now;
+    next.payload = "{}";
+    tx.jobs().enqueue(next, now);
+  }
+  return {};
+}
+
 }  // namespace
 
 const JobHandlers& job_handlers() {
   static const JobHandlers handlers = {
       {kAutoCloseJob, auto_close},
       {kDailyMaintenanceJob, maintenance},
+      {kSearchKeysJob, search_keys},
   };
   return handlers;
 }
@@ -90,6 +106,13 @@ Status record_job_failure(store::Tx& tx, const std::string& owner, const Job& jo
 
 Status schedule_maintenance(store::Tx& tx, Instant now) {
   tx.jobs().enqueue(maintenance_for(now), now);
+  // Once per database: the search keys of users from before migration 4.
+  JobSpec keys;
+  keys.kind = kSearchKeysJob;
+  keys.due_at = now;
+  keys.payload = "{}";
+  keys.dedupe_key = std::string(kSearchKeysJob) + ":migration-4";
+  tx.jobs().enqueue(keys, now);
   return {};
 }
 

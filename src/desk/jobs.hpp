@@ -26,6 +26,7 @@ using JobHandlers = std::map<std::string, JobHandler, std::less<>>;
 const JobHandlers& job_handlers();
 
 inline constexpr const char* kDailyMaintenanceJob = "maintenance.daily";
+inline constexpr const char* kSearchKeysJob = "users.search_keys";
 // The detail of run_job's error when the lease passed to another node.
 inline constexpr const char* kLeaseLost = "the job's lease passed to another node";
 // Done jobs are kept this long for the admin page, then purged.

@@ -5,12 +5,14 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "auth/rate_limiter.hpp"
 #include "desk/outcome.hpp"
 #include "domain/actor.hpp"
 #include "domain/error.hpp"
 #include "domain/model.hpp"
+#include "store/repo/sessions.hpp"
 #include "store/store.hpp"
 
 namespace sd::desk {
@@ -22,13 +24,17 @@ struct Credential {
   Actor actor;
   std::string csrf_token;  // sessions only
   Instant expires_at = Instant::max();
+  // Tokens only: which, and when it was last used (see note_token_use).
+  std::optional<Id> token_id;
+  std::optional<Instant> token_last_used;
+  bool must_change_password = false;
 };
 // nullopt when the credential is unknown, expired, or its user inactive.
 std::optional<Credential> find_credential(store::Tx& tx, CredentialKind kind,
                                           const std::string& token_hash, Instant now);
 
-// The brakes on guessing passwords, per node (in memory): 5 failures per
-// account and 20 per address in 5 minutes. Thread-safe.
+// The brakes on guessing passwords, per node (in memory): 5 failed
+// attempts per account and 20 per address in 5 minutes. Thread-safe.
 struct SignInGuard {
   auth::RateLimiter by_account{5, std::chrono::minutes(5)};
   auth::RateLimiter by_address{20, std::chrono::minutes(5)};
@@ -37,7 +43,7 @@ struct SignInGuard {
 struct SignIn {
   std::string email;
   std::string password;
-  std::string address;  // the client's, for the per-address brake
+  std::string address;  // the client's (see api::client_address), for the per-address brake
 };
 struct SignedIn {
   User user;
@@ -58,9 +64,21 @@ Result<SignInResult> sign_in(store::Store& store, SignInGuard& guard, const Sign
 
 Result<Outcome<bool>> sign_out(store::Tx& tx, const std::string& session_hash, Instant now);
 
+// Records that a token was used, at most once a minute (it is a write).
+inline constexpr Duration kTokenUseResolution = std::chrono::minutes(1);
+bool token_use_worth_noting(const Credential& c, Instant now);
+Status note_token_use(store::Tx& tx, Id token_id, Instant now);
+
+// Checks a user's current password, outside any transaction (it is slow on
+// purpose), counting the attempt against the same brake as sign-ins.
+// Throttled, or false when it is not the password.
+Result<SignInResult> check_current_password(store::Store& store, SignInGuard& guard, Id user_id,
+                                            const std::string& password, Instant now);
+
 struct CreateToken {
   std::optional<Id> user_id;  // default: the actor; another user only for the system
   std::string name;
+  std::optional<Instant> expires_at;  // none: it does not expire
 };
 struct CreatedToken {
   Id id = 0;
@@ -71,5 +89,18 @@ struct CreatedToken {
 };
 Result<Outcome<CreatedToken>> create_api_token(store::Tx& tx, const Actor& a, const CreateToken& c,
                                                Instant now);
+
+// The actor's own tokens (never their secrets).
+Result<std::vector<store::TokenRecord>> list_api_tokens(store::Tx& tx, const Actor& a);
+// Revokes one of the actor's tokens (admins: anyone's). The outcome is the
+// revoked token, whose hash the caller drops from its caches.
+Result<Outcome<store::TokenRecord>> revoke_api_token(store::Tx& tx, const Actor& a, Id token_id,
+                                                     Instant now);
+
+// Who may create API tokens: "staff" (the default) or "everyone".
+enum class TokenPolicy { staff, everyone };
+TokenPolicy token_policy(store::Tx& tx);
+Result<Outcome<TokenPolicy>> set_token_policy(store::Tx& tx, const Actor& a, TokenPolicy p,
+                                              Instant now);
 
 }  // namespace sd::desk

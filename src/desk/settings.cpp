@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "auth/crypto.hpp"
 #include "domain/permissions.hpp"
 #include "store/repo/settings.hpp"
 
@@ -24,6 +25,10 @@ std::optional<json::object> stored_object(store::Tx& tx, const char* key) {
 
 Error refused(const char* what) { return make_error(ErrorCode::forbidden, what); }
 }  // namespace
+
+std::string server_secret(store::Tx& tx, const std::string& name) {
+  return tx.settings().put_if_absent("secret." + name, auth::random_key_hex());
+}
 
 json::object matrix_to_json(const PriorityMatrix& m) {
   json::object out;
@@ -120,6 +125,23 @@ Result<AutoClosePolicy> auto_close_from_json(const json::object& o) {
     p.after = std::chrono::hours(hours->value().as_int64());
   if (!err.fields.empty()) return err;
   return p;
+}
+
+RoutingPolicy routing_policy(store::Tx& tx) {
+  auto o = stored_object(tx, "routing");
+  RoutingPolicy p;
+  if (o)
+    if (auto v = o->if_contains("group_by_level"); v && v->is_bool())
+      p.group_by_level = v->as_bool();
+  return p;
+}
+
+Result<Outcome<RoutingPolicy>> set_routing_policy(store::Tx& tx, const Actor& a,
+                                                  const RoutingPolicy& p, Instant) {
+  if (!can_manage_settings(a)) return refused("only admins change routing");
+  tx.settings().put("routing", json::serialize(json::object{{"group_by_level", p.group_by_level}}));
+  Effects fx(tx);
+  return fx.done(p);
 }
 
 AutoClosePolicy auto_close_policy(store::Tx& tx) {

@@ -19,9 +19,21 @@ PriorityMatrix priority_matrix(store::Tx& tx);
 Result<Outcome<PriorityMatrix>> set_priority_matrix(store::Tx& tx, const Actor& a,
                                                     const PriorityMatrix& m, Instant now);
 
+// How new tickets are routed: to a group serving their support level.
+struct RoutingPolicy {
+  bool group_by_level = true;
+};
+RoutingPolicy routing_policy(store::Tx& tx);
+Result<Outcome<RoutingPolicy>> set_routing_policy(store::Tx& tx, const Actor& a,
+                                                  const RoutingPolicy& p, Instant now);
+
 AutoClosePolicy auto_close_policy(store::Tx& tx);
 Result<Outcome<AutoClosePolicy>> set_auto_close_policy(store::Tx& tx, const Actor& a,
                                                        const AutoClosePolicy& p, Instant now);
+
+// A secret key of the desk's, made once and shared by every node: it seals
+// list cursors, and later signs the desk's mail. `name` tells keys apart.
+std::string server_secret(store::Tx& tx, const std::string& name);
 
 // {"not_critical": {"low": "low", ...}, ...}
 boost::json::object matrix_to_json(const PriorityMatrix& m);

@@ -13,6 +13,18 @@ Result<Ticket> get_ticket(store::Tx& tx, const Actor& a, Id id) {
 }
 
 Result<store::Page<Ticket>> list_tickets(store::Tx& tx, const Actor& a, store::TicketQuery q) {
+  // Internal fields are not shown to requesters, so they may not sort or
+  // filter by them either: the order or the emptiness of a list would tell.
+  if (!is_staff(a)) {
+    using S = store::TicketSort;
+    if (q.sort == S::support_level || q.sort == S::assignee || q.sort == S::group)
+      return make_error(ErrorCode::invalid_input,
+                        "requesters cannot sort by support level, assignee or group");
+    if (!q.support_levels.empty() || q.assignee.mode != store::RefFilter::Mode::any ||
+        q.group.mode != store::RefFilter::Mode::any)
+      return make_error(ErrorCode::invalid_input,
+                        "requesters cannot filter by support level, assignee or group");
+  }
   q.scope = ticket_scope(a);
   return tx.tickets().list(q);
 }

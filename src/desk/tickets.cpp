@@ -42,6 +42,17 @@ Result<Ticket> visible_ticket(Tx& tx, const Actor& a, Id id, store::Lock lock) {
   return *t;
 }
 
+// The ticket for a change that names the version its author saw.
+Result<Ticket> ticket_to_change(Tx& tx, const Actor& a, Id id, const IfVersion& seen) {
+  auto t = visible_ticket(tx, a, id, store::Lock::for_update);
+  if (!t) return t.error();
+  if (seen && *seen != t->version)
+    return make_error(ErrorCode::precondition_failed,
+                      "the ticket changed since you read it (version " + std::to_string(*seen) +
+                          ", now " + std::to_string(t->version) + ")");
+  return t;
+}
+
 Event event_for(const Ticket& t, const Actor& a, EventKind kind, Instant now) {
   Event e;
   e.ticket_id = t.id;
@@ -144,7 +155,16 @@ Result<Outcome<Ticket>> create_ticket(Tx& tx, const Actor& a, const CreateTicket
   t.organisation_id = requester->organisation_id;
   if (t.category_id && !tx.categories().find(*t.category_id))
     return field("category_id", "no such category", "not_found");
+  std::optional<Ticket> original;
+  if (c.follow_up_of) {
+    original = tx.tickets().find(*c.follow_up_of, ticket_scope(a), store::Lock::for_update);
+    if (!original) return field("follow_up_of", "no such ticket", "not_found");
+    t.follow_up_of = original->id;
+  }
   t.priority = priority_matrix(tx).at(t.impact, t.criticality);
+  // Routed to a group serving its level, unless routing is off.
+  if (routing_policy(tx).group_by_level)
+    t.group_id = group_for_level(tx.groups().list(), std::nullopt, t.support_level);
   t.id = tx.tickets().insert(t);
 
   Effects fx(tx);
@@ -152,11 +172,25 @@ Result<Outcome<Ticket>> create_ticket(Tx& tx, const Actor& a, const CreateTicket
   e.field = "status";
   e.new_value = std::string(to_string(t.status));
   fx.event(std::move(e));
+  if (original) {
+    // The earlier ticket says where its story goes on.
+    Event f = event_for(*original, a, EventKind::field_change, now);
+    f.field = "follow_up";
+    f.new_value = std::to_string(t.id);
+    fx.event(std::move(f));
+  }
+  if (t.group_id) {
+    Event g = event_for(t, Actor::system("routing"), EventKind::assignment, now);
+    g.internal = true;
+    g.field = "group_id";
+    g.new_value = std::to_string(*t.group_id);
+    fx.event(std::move(g));
+  }
   return fx.done(t);
 }
 
 Result<Outcome<Ticket>> update_ticket(Tx& tx, const Actor& a, const UpdateTicket& c, Instant now) {
-  auto found = visible_ticket(tx, a, c.ticket_id, store::Lock::for_update);
+  auto found = ticket_to_change(tx, a, c.ticket_id, c.if_version);
   if (!found) return found.error();
   if (!can_edit_ticket_fields(a))
     return make_error(ErrorCode::forbidden, "only staff change tickets");
@@ -202,26 +236,31 @@ Result<Outcome<Ticket>> update_ticket(Tx& tx, const Actor& a, const UpdateTicket
 
 Result<Outcome<Ticket>> transition_ticket(Tx& tx, const Actor& a, const TransitionTicket& c,
                                           Instant now) {
-  auto t = visible_ticket(tx, a, c.ticket_id, store::Lock::for_update);
+  auto t = ticket_to_change(tx, a, c.ticket_id, c.if_version);
   if (!t) return t.error();
   if (!can_transition_as(a, *t, c.to))
     return make_error(ErrorCode::forbidden,
                       "requesters may confirm or reopen a resolved ticket, or cancel a new one");
+  if (transition_needs_assignee(c.to) && !t->assignee_id)
+    return make_error(ErrorCode::conflict, "assign the ticket to someone first");
   Effects fx(tx);
   if (auto s = move(tx, fx, *t, a, c.to, now); !s) return s.error();
   tx.tickets().update(*t);
   return fx.done(*t);
 }
 
-Result<Outcome<Event>> comment_on_ticket(Tx& tx, const Actor& a, const CommentOnTicket& c,
-                                         Instant now) {
+Result<Outcome<TicketEvent>> comment_on_ticket(Tx& tx, const Actor& a, const CommentOnTicket& c,
+                                               Instant now) {
   std::vector<FieldError> errors;
   check_text(errors, "body", c.body, kMaxCommentBody, TextKind::multi_line, true);
   if (auto s = check(std::move(errors)); !s) return s.error();
-  auto t = visible_ticket(tx, a, c.ticket_id, store::Lock::for_update);
+  auto t = ticket_to_change(tx, a, c.ticket_id, c.if_version);
   if (!t) return t.error();
   if (c.internal && !can_write_internal(a))
     return make_error(ErrorCode::forbidden, "only staff write internal notes");
+  if (!is_staff(a) && !requester_may_reply(t->status))
+    return make_error(ErrorCode::conflict,
+                      "the request is closed; open a new one as its follow-up instead");
   Effects fx(tx);
   Event e = event_for(*t, a, c.internal ? EventKind::note : EventKind::reply, now);
   e.internal = c.internal;
@@ -234,17 +273,17 @@ Result<Outcome<Event>> comment_on_ticket(Tx& tx, const Actor& a, const CommentOn
   tx.tickets().update(*t);
   auto stored = stored_event(tx, a, fx, id);
   if (!stored) return stored.error();
-  return fx.done(*stored);
+  return fx.done(TicketEvent{*stored, *t});
 }
 
-Result<Outcome<Event>> escalate_ticket(Tx& tx, const Actor& a, const EscalateTicket& c,
-                                       Instant now) {
+Result<Outcome<TicketEvent>> escalate_ticket(Tx& tx, const Actor& a, const EscalateTicket& c,
+                                             Instant now) {
   std::vector<FieldError> errors;
   check_text(errors, "reason", c.reason, kMaxReason, TextKind::multi_line, true);
   if (!valid_support_level(c.to_level))
     errors.push_back({"to_level", "must be 1, 2 or 3", "out_of_range"});
   if (auto s = check(std::move(errors)); !s) return s.error();
-  auto t = visible_ticket(tx, a, c.ticket_id, store::Lock::for_update);
+  auto t = ticket_to_change(tx, a, c.ticket_id, c.if_version);
   if (!t) return t.error();
   if (!can_escalate(a)) return make_error(ErrorCode::forbidden, "only staff escalate tickets");
   if (!is_open(t->status))
@@ -252,7 +291,7 @@ Result<Outcome<Event>> escalate_ticket(Tx& tx, const Actor& a, const EscalateTic
   if (t->support_level == c.to_level)
     return make_error(ErrorCode::conflict, "the ticket is already at that support level");
   Effects fx(tx);
-  Event e = event_for(*t, a, EventKind::escalation, now);
+  Event e = event_for(*t, a, level_change_kind(t->support_level, c.to_level), now);
   e.internal = true;
   e.body = c.reason;
   e.field = "support_level";
@@ -270,12 +309,23 @@ Result<Outcome<Event>> escalate_ticket(Tx& tx, const Actor& a, const EscalateTic
     g.new_value = group ? std::to_string(*group) : "";
     fx.event(std::move(g));
     t->group_id = group;
+    // An agent who does not serve the new level hands the ticket over.
+    if (group && !assignee_stays(t->assignee_id, tx.groups().members(*group))) {
+      Event u = event_for(*t, a, EventKind::assignment, now);
+      u.internal = true;
+      u.field = "assignee_id";
+      u.old_value = std::to_string(*t->assignee_id);
+      fx.event(std::move(u));
+      t->assignee_id.reset();
+      if (auto follow = status_after_assignment(t->status, t->assignee_id))
+        if (auto s = move(tx, fx, *t, a, *follow, now); !s) return s.error();
+    }
   }
   t->updated_at = now;
   tx.tickets().update(*t);
   auto stored = stored_event(tx, a, fx, id);
   if (!stored) return stored.error();
-  return fx.done(*stored);
+  return fx.done(TicketEvent{*stored, *t});
 }
 
 Result<Outcome<std::optional<Ticket>>> auto_close_ticket(Tx& tx, const Actor& a,

@@ -28,14 +28,22 @@ struct CreateTicket {
   std::optional<Channel> channel;     // staff may record another (a phone call)
   std::optional<Id> requester_id;     // staff may open it for someone; default the actor
   std::optional<Id> category_id;
+  std::optional<Id> follow_up_of;  // a ticket the actor can see, recorded on both
 };
 Result<Outcome<Ticket>> create_ticket(store::Tx& tx, const Actor& a, const CreateTicket& c,
                                       Instant now);
 
 // Only the fields that are set change. An assignee or group of nullopt
 // inside a set optional clears it.
+// Every change to an existing ticket may name the version its author last
+// saw (If-Match): when the ticket has changed since, nothing is done and the
+// answer is precondition_failed, so that two agents never overwrite each
+// other unawares.
+using IfVersion = std::optional<std::int64_t>;
+
 struct UpdateTicket {
   Id ticket_id = 0;
+  IfVersion if_version;
   std::optional<TicketType> type;
   std::optional<std::string> subject;
   std::optional<std::string> description;
@@ -51,6 +59,7 @@ Result<Outcome<Ticket>> update_ticket(store::Tx& tx, const Actor& a, const Updat
 struct TransitionTicket {
   Id ticket_id = 0;
   TicketStatus to = TicketStatus::in_progress;
+  IfVersion if_version;
 };
 Result<Outcome<Ticket>> transition_ticket(store::Tx& tx, const Actor& a, const TransitionTicket& c,
                                           Instant now);
@@ -60,18 +69,25 @@ struct CommentOnTicket {
   Id ticket_id = 0;
   std::string body;
   bool internal = false;
+  IfVersion if_version;
 };
-Result<Outcome<Event>> comment_on_ticket(store::Tx& tx, const Actor& a, const CommentOnTicket& c,
-                                         Instant now);
+// An event written on a ticket, and the ticket after it.
+struct TicketEvent {
+  Event event;
+  Ticket ticket;
+};
+Result<Outcome<TicketEvent>> comment_on_ticket(store::Tx& tx, const Actor& a,
+                                               const CommentOnTicket& c, Instant now);
 
 // Functional escalation to another support level, with a reason.
 struct EscalateTicket {
   Id ticket_id = 0;
   SupportLevel to_level = 2;
   std::string reason;
+  IfVersion if_version;
 };
-Result<Outcome<Event>> escalate_ticket(store::Tx& tx, const Actor& a, const EscalateTicket& c,
-                                       Instant now);
+Result<Outcome<TicketEvent>> escalate_ticket(store::Tx& tx, const Actor& a, const EscalateTicket& c,
+                                             Instant now);
 
 // Closes a ticket nobody confirmed or reopened since the resolution at
 // `resolved_at` (the job ticket.auto_close). Does nothing, successfully,

@@ -59,6 +59,7 @@ enum class EventKind : std::uint8_t {
   status_change,
   assignment,
   escalation,
+  level_return,  // a ticket sent back down to a lower support level
 };
 
 // Support levels are 1..3 (functional escalation).
@@ -98,7 +99,7 @@ SD_ENUM_NAMES(Role, std::string_view{"requester"}, std::string_view{"agent"},
 SD_ENUM_NAMES(EventKind, std::string_view{"created"}, std::string_view{"reply"},
               std::string_view{"note"}, std::string_view{"field_change"},
               std::string_view{"status_change"}, std::string_view{"assignment"},
-              std::string_view{"escalation"})
+              std::string_view{"escalation"}, std::string_view{"return"})
 #undef SD_ENUM_NAMES
 
 // Priority is numbered from 1, so it has its own pair.

@@ -3,16 +3,20 @@
 #pragma once
 
 #include <boost/system/result.hpp>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace sd {
 
+using Id = std::int64_t;
+
 enum class ErrorCode {
   invalid_input,
   not_found,
   conflict,
+  precondition_failed,  // If-Match names a version that is no longer the record's
   unauthorized,
   forbidden,
   too_many_requests,
@@ -39,15 +43,16 @@ struct Error {
   ErrorCode code = ErrorCode::internal;
   std::string detail;  // for the client
   std::vector<FieldError> fields;
-  std::string cause;  // for the log only (a driver's message); never sent out
+  std::string cause;   // for the log only (a driver's message); never sent out
+  Id existing_id = 0;  // for a conflict: the record that is already there, if one
 };
 
 inline Error make_error(ErrorCode code, std::string detail = {}) {
-  return Error{code, std::move(detail), {}, {}};
+  return Error{code, std::move(detail), {}, {}, 0};
 }
 // An internal failure: a fixed message for the client, the cause for the log.
 inline Error internal_error(std::string cause) {
-  return Error{ErrorCode::internal, "internal error", {}, std::move(cause)};
+  return Error{ErrorCode::internal, "internal error", {}, std::move(cause), 0};
 }
 
 template <class T>

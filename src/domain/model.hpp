@@ -8,11 +8,10 @@
 #include <string_view>
 
 #include "domain/enums.hpp"
+#include "domain/error.hpp"
 #include "domain/time.hpp"
 
 namespace sd {
-
-using Id = std::int64_t;
 
 struct Organisation {
   Id id = 0;
@@ -32,6 +31,8 @@ struct User {
   std::string language = "es-MX";
   std::string timezone = "America/Mexico_City";
   bool active = true;
+  // Set when someone else set the password: the user is to choose their own.
+  bool must_change_password = false;
   Instant created_at{};
 };
 
@@ -81,6 +82,22 @@ struct Ticket {
   Instant updated_at{};
   std::optional<Instant> resolved_at;
   std::optional<Instant> closed_at;
+  // Grows by one at every change: the ETag clients send back in If-Match.
+  std::int64_t version = 1;
+  // The ticket this one follows up (a requester's answer to a closed one).
+  std::optional<Id> follow_up_of;
+};
+
+// A change made to someone's account by someone else (their password, their
+// email), kept for whoever has to find out later who did it.
+struct AuditEvent {
+  Id id = 0;
+  ActorKind actor_kind = ActorKind::user;
+  std::optional<Id> actor_id;
+  std::string action;  // e.g. "user.password_set", "user.email_changed"
+  std::optional<Id> target_user_id;
+  std::string detail;
+  Instant created_at{};
 };
 
 // The human number of a ticket: SD-000123. Display only; the id is the key.

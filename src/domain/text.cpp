@@ -65,6 +65,25 @@ void check_text(std::vector<FieldError>& errors, std::string_view field, std::st
   }
 }
 
+std::string digits_of(std::string_view s) {
+  std::string out;
+  for (char c : s)
+    if (c >= '0' && c <= '9') out += c;
+  return out;
+}
+
+std::string search_needle(std::string_view q) {
+  // Typed like a phone number: digits, with spaces, +, -, ., ( and ).
+  bool phone_like = true;
+  for (char c : q)
+    if (!((c >= '0' && c <= '9') || c == ' ' || c == '+' || c == '-' || c == '.' || c == '(' ||
+          c == ')'))
+      phone_like = false;
+  const std::string digits = digits_of(q);
+  if (phone_like && digits.size() >= 3) return digits;
+  return search_fold(q);
+}
+
 std::string to_lower_ascii(std::string_view s) {
   std::string out(s);
   for (auto& c : out)

@@ -24,6 +24,15 @@ void check_text(std::vector<FieldError>& errors, std::string_view field, std::st
 
 bool looks_like_email(std::string_view s);
 
+// Text as people search it: accents dropped, case folded, spaces squeezed
+// ("Telefónica" and "telefonica" alike). REQUIRES: valid UTF-8.
+std::string search_fold(std::string_view s);
+// Only the digits ("+52 55 1234-5678" -> "525512345678").
+std::string digits_of(std::string_view s);
+// What a search for `q` looks for in a search key: the folded text, or for
+// something typed like a phone number, its digits.
+std::string search_needle(std::string_view q);
+
 // ASCII letters to lower case (emails, header names); other bytes unchanged.
 std::string to_lower_ascii(std::string_view s);
 

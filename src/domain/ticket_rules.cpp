@@ -20,8 +20,27 @@ std::optional<TicketStatus> status_after_assignment(TicketStatus current,
 }
 
 std::optional<TicketStatus> status_after_requester_reply(TicketStatus current) {
-  if (category_of(current) == StatusCategory::waiting) return TicketStatus::in_progress;
+  const auto c = category_of(current);
+  if (c == StatusCategory::waiting || c == StatusCategory::resolved)
+    return TicketStatus::in_progress;
   return std::nullopt;
+}
+
+bool requester_may_reply(TicketStatus current) {
+  return category_of(current) != StatusCategory::closed;
+}
+
+bool transition_needs_assignee(TicketStatus to) { return to == TicketStatus::assigned; }
+
+EventKind level_change_kind(SupportLevel from, SupportLevel to) {
+  return to < from ? EventKind::level_return : EventKind::escalation;
+}
+
+bool assignee_stays(const std::optional<Id>& assignee, const std::vector<Id>& group_members) {
+  if (!assignee) return true;
+  for (Id m : group_members)
+    if (m == *assignee) return true;
+  return false;
 }
 
 std::optional<Id> group_for_level(const std::vector<Group>& groups, std::optional<Id> current,

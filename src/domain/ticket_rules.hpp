@@ -20,8 +20,22 @@ namespace sd {
 std::optional<TicketStatus> status_after_assignment(TicketStatus current,
                                                     const std::optional<Id>& assignee);
 
-// A requester answering a ticket that waits on them puts it back to work.
+// A requester answering a ticket that waits on them, or one resolved that
+// they have not confirmed, puts it back to work.
 std::optional<TicketStatus> status_after_requester_reply(TicketStatus current);
+
+// Whether a requester may still answer: not once the ticket is closed (they
+// open a follow-up instead).
+bool requester_may_reply(TicketStatus current);
+
+// Moving to "assigned" needs someone assigned.
+bool transition_needs_assignee(TicketStatus to);
+
+// A move between support levels: up is an escalation, down a return.
+EventKind level_change_kind(SupportLevel from, SupportLevel to);
+
+// When a ticket moves to a group: its assignee stays only if a member.
+bool assignee_stays(const std::optional<Id>& assignee, const std::vector<Id>& group_members);
 
 // The group that takes a ticket escalated to `level`: its current group if
 // that serves the level, else the first that does (groups in the order

@@ -1,5 +1,7 @@
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/json/serialize.hpp>
@@ -30,6 +32,7 @@ bhttp::response<bhttp::string_body> Server::Impl::to_beast(api::Response r, unsi
   if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
   res.set("X-Request-Id", request_id);
   res.set("X-Content-Type-Options", "nosniff");
+  if (opt.hsts) res.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   for (auto& [k, v] : r.headers) res.insert(k, v);
   res.body() = std::move(r.body);
   res.keep_alive(keep_alive);
@@ -47,14 +50,43 @@ void Server::Impl::log_request(const std::string& id, std::string_view method,
 }
 
 awaitable<void> Server::Impl::accept_loop() {
+  asio::steady_timer pause(acceptor.get_executor());
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), tuple_awaitable);
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) co_return;
-      continue;  // e.g. too many open files: keep serving the others
+      // Out of descriptors, say: a short pause rather than a spin at full
+      // CPU, then keep serving the others.
+      pause.expires_after(std::chrono::milliseconds(50));
+      co_await pause.async_wait(tuple_awaitable);
+      continue;
+    }
+    boost::system::error_code aec;
+    auto ep = socket.remote_endpoint(aec);
+    std::string address = aec ? std::string() : ep.address().to_string();
+    bool admitted = false;
+    {
+      std::lock_guard lock(conns_mu);
+      int& mine = per_address[address];
+      admitted = conns.size() < max_connections && mine < opt.max_connections_per_address;
+      if (admitted) {
+        ++mine;
+      } else if (mine == 0) {
+        per_address.erase(address);
+      }
+    }
+    if (!admitted) {
+      // One address may not hold every descriptor: the others keep being
+      // served. Closed at once, without reading anything.
+      if (refused.fetch_add(1) % 1000 == 0)
+        spdlog::warn(R"("msg":"connection refused: too many open","remote":"{}","refused":{})",
+                     address, refused.load());
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
     }
     socket.set_option(tcp::no_delay(true));
-    auto conn = std::make_shared<Connection>(std::move(socket));
+    auto conn = std::make_shared<Connection>(std::move(socket), std::move(address));
     {
       std::lock_guard lock(conns_mu);
       conns.insert(conn);
@@ -62,6 +94,12 @@ awaitable<void> Server::Impl::accept_loop() {
     auto ex = conn->stream.get_executor();
     asio::co_spawn(ex, session(conn), asio::detached);
   }
+}
+
+void Server::Impl::forget(const std::shared_ptr<Connection>& conn) {
+  conns.erase(conn);
+  auto it = per_address.find(conn->address);
+  if (it != per_address.end() && --it->second <= 0) per_address.erase(it);
 }
 
 void Server::Impl::begin_stop() {
@@ -108,6 +146,14 @@ void Server::run() {
   im.signals.async_wait([&im](const boost::system::error_code& ec, int) {
     if (!ec) im.begin_stop();
   });
+  // In total, no more than the descriptors allow, less a margin for the
+  // database, the log and the files served.
+  rlimit nofile{};
+  std::size_t by_descriptors = static_cast<std::size_t>(im.opt.max_connections);
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+      nofile.rlim_cur > 128)
+    by_descriptors = std::min<std::size_t>(by_descriptors, nofile.rlim_cur - 96);
+  im.max_connections = by_descriptors;
   asio::co_spawn(im.acceptor.get_executor(), im.accept_loop(), asio::detached);
   // A handler that throws is a bug; log it and keep serving the others.
   auto run_io = [&im] {

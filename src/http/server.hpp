@@ -30,8 +30,14 @@ struct ServerOptions {
   std::size_t body_limit = 1024 * 1024;
   std::size_t header_limit = 16 * 1024;
   int read_timeout_seconds = 30;
+  int first_request_timeout_seconds = 10;  // from accept to the first request's headers
+  // Open connections: in total (also bounded by the descriptor limit), and
+  // from one address, so that one client cannot lock everyone out.
+  int max_connections = 10'000;
+  int max_connections_per_address = 256;
   int shutdown_grace_seconds = 20;
   std::string web_root;  // the built web app; empty: API only
+  bool hsts = false;     // served over HTTPS: every response says to keep to it
 };
 
 using Handler = std::function<api::Response(const api::Request&)>;

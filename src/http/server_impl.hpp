@@ -24,6 +24,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "http/server.hpp"
 #include "http/static_files.hpp"
@@ -44,9 +45,10 @@ std::string json_string(std::string_view s);
 // One open connection; its socket can be closed from the stop path when the
 // connection is idle between requests.
 struct Connection {
-  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+  Connection(tcp::socket s, std::string a) : stream(std::move(s)), address(std::move(a)) {}
   beast::tcp_stream stream;
-  bool busy = false;  // a request is being handled or answered
+  std::string address;  // the peer's, for the per-address limit
+  bool busy = false;    // a request is being handled or answered
 };
 
 // A live channel: the hub's view of one WebSocket. Messages are written one
@@ -59,6 +61,17 @@ class WsClient final : public api::LiveClient, public std::enable_shared_from_th
   void send(std::string text) override {
     asio::post(ws.get_executor(), [self = shared_from_this(), t = std::move(text)]() mutable {
       self->enqueue(std::move(t));
+    });
+  }
+
+  // Ends the channel: the credential it was opened with no longer holds.
+  void close() override {
+    asio::post(ws.get_executor(), [self = shared_from_this()] {
+      if (self->closed) return;
+      self->closed = true;
+      self->queue.clear();
+      boost::system::error_code ignored;
+      self->conn->stream.socket().close(ignored);
     });
   }
 
@@ -116,6 +129,9 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::mutex conns_mu;
   std::set<std::shared_ptr<Connection>> conns;
+  std::unordered_map<std::string, int> per_address;  // open connections by peer address
+  std::size_t max_connections = 0;                   // in total, fixed at run()
+  std::atomic<std::uint64_t> refused{0};
   std::string node_tag;
   std::atomic<std::uint64_t> next_request{0};
 
@@ -146,6 +162,8 @@ struct Server::Impl {
                                bhttp::request<bhttp::string_body> upgrade,
                                std::pair<api::Caller, std::string> who);
   awaitable<void> accept_loop();
+  // Forgets a closed connection. REQUIRES: conns_mu held.
+  void forget(const std::shared_ptr<Connection>& conn);
   // Runs on `control`. io.run() returns once every connection has closed,
   // or when the grace period ends, whichever comes first.
   void begin_stop();

@@ -34,6 +34,14 @@ api::Method to_method(bhttp::verb v) {
   }
 }
 
+// "chunked", in any case, with optional whitespace: the only transfer
+// coding the server reads.
+bool is_plain_chunked(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v.size() == 7 && to_lower_ascii(v) == "chunked";
+}
+
 }  // namespace
 
 awaitable<api::Response> Server::Impl::run_handler(const api::Request& req) {
@@ -43,20 +51,35 @@ awaitable<api::Response> Server::Impl::run_handler(const api::Request& req) {
 
 awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
   beast::flat_buffer buffer;
-  std::string remote;
-  {
-    boost::system::error_code ec;
-    auto ep = conn->stream.socket().remote_endpoint(ec);
-    if (!ec) remote = ep.address().to_string();
-  }
+  const std::string remote = conn->address;
+  bool first = true;
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
     parser.body_limit(opt.body_limit);
-    conn->stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
+    // A connection that has not sent its first request yet holds a
+    // descriptor for nothing: it gets less time than one between requests.
+    conn->stream.expires_after(
+        std::chrono::seconds(first ? opt.first_request_timeout_seconds : opt.read_timeout_seconds));
+    first = false;
     if (stopping) break;
-    auto [ec, n] = co_await bhttp::async_read(conn->stream, buffer, parser, tuple_awaitable);
+    auto [ec, n] = co_await bhttp::async_read_header(conn->stream, buffer, parser, tuple_awaitable);
     (void)n;
+    bool bad_framing = false;
+    if (!ec) {
+      // RFC 9112 6.3: a Transfer-Encoding other than exactly "chunked" would
+      // leave the body to be read as another request. Refuse and close.
+      const auto& h = parser.get();
+      const auto te = h.count(bhttp::field::transfer_encoding);
+      if (te > 1 || (te == 1 && !is_plain_chunked(h[bhttp::field::transfer_encoding]))) {
+        bad_framing = true;
+      } else {
+        conn->stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
+        auto [bec, bn] = co_await bhttp::async_read(conn->stream, buffer, parser, tuple_awaitable);
+        (void)bn;
+        ec = bec;
+      }
+    }
     if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
         ec == beast::error::timeout || ec == asio::error::eof ||
         ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
@@ -68,7 +91,11 @@ awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
     bool keep_alive = false;
     unsigned version = 11;
     std::string method_name = "-", target = "-";
-    if (ec) {
+    bool head = false;
+    if (bad_framing) {
+      resp = api::problem(make_error(ErrorCode::invalid_input,
+                                     "Transfer-Encoding must be exactly chunked, or absent"));
+    } else if (ec) {
       // The request could not be read: say why, then close.
       if (ec == bhttp::error::body_limit)
         resp = api::problem(
@@ -93,6 +120,7 @@ awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
       req.request_id = request_id;
       keep_alive = msg.keep_alive();
       version = msg.version();
+      head = req.method == api::Method::head;
       method_name = req.method_name;
       target = req.target;
       if (hub && beast::websocket::is_upgrade(msg) &&
@@ -119,8 +147,18 @@ awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
                     request_id, status, json_string(resp.log_detail));
     auto res = to_beast(std::move(resp), version, keep_alive && !stopping, request_id);
     conn->stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
-    auto [wec, wn] = co_await bhttp::async_write(conn->stream, res, tuple_awaitable);
-    (void)wn;
+    boost::system::error_code wec;
+    if (head) {
+      // The headers of the GET, Content-Length included, and no body.
+      bhttp::response_serializer<bhttp::string_body> sr(res);
+      auto [e, wn] = co_await bhttp::async_write_header(conn->stream, sr, tuple_awaitable);
+      (void)wn;
+      wec = e;
+    } else {
+      auto [e, wn] = co_await bhttp::async_write(conn->stream, res, tuple_awaitable);
+      (void)wn;
+      wec = e;
+    }
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
@@ -132,7 +170,7 @@ awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
   conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   conn->stream.close();
   std::lock_guard lock(conns_mu);
-  conns.erase(conn);
+  forget(conn);
   if (stopping && conns.empty()) asio::post(control, [this] { grace.cancel(); });
 }
 

@@ -9,7 +9,8 @@ namespace {
 // One schema change: SQL for both dialects, then what only one of them
 // runs. Types that differ between the dialects are spelled with tokens that
 // are replaced before running: {ID} an auto-assigned 64-bit primary key,
-// {I64} a 64-bit integer. Everything else is portable SQL.
+// {SERIAL} one whose values are never reused, {I64} a 64-bit integer.
+// Everything else is portable SQL.
 //
 // A landed migration is never edited (tests/unit/migrations_test.cpp keeps
 // the hash of each): a change to the schema is a new entry at the end.
@@ -17,6 +18,9 @@ struct Migration {
   const char* common;
   const char* sqlite_only = "";
   const char* postgres_only = "";
+  // SQLite rebuilds a table (to change its keys) only with foreign keys off,
+  // outside the transaction; they are checked before it commits.
+  bool sqlite_rebuilds_tables = false;
 };
 
 const std::vector<Migration> kMigrations = {
@@ -194,6 +198,94 @@ CREATE INDEX sessions_expires ON sessions(expires_at);
 ALTER TABLE events ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX events_xid ON events(xid);
 )SQL"},
+    // 4: hardening. Ids of users and API tokens are never reused (SQLite:
+    // AUTOINCREMENT; PostgreSQL's identities never reuse), and a user's
+    // sessions and tokens go with the user. Users get the key their email is
+    // unique by (case folded, NFC) and a flag to change a password someone
+    // else set, and a search key (accents and case folded, phone digits)
+    // that a job fills for existing users; tokens an expiry and their last
+    // use; tickets a version for If-Match and the ticket they follow up; an
+    // audit trail of changes to other people's credentials.
+    {R"SQL(
+ALTER TABLE tickets ADD COLUMN version {I64} NOT NULL DEFAULT 1;
+ALTER TABLE tickets ADD COLUMN follow_up_of {I64} REFERENCES tickets(id);
+CREATE TABLE audit_events (
+  id {SERIAL},
+  actor_kind TEXT NOT NULL,
+  actor_id {I64},
+  action TEXT NOT NULL,
+  target_user_id {I64},
+  detail TEXT NOT NULL DEFAULT '',
+  created_at {I64} NOT NULL
+);
+CREATE INDEX audit_events_target ON audit_events(target_user_id, id);
+)SQL",
+     R"SQL(
+CREATE TABLE users_v4 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  email TEXT UNIQUE,
+  email_key TEXT UNIQUE,
+  name TEXT NOT NULL,
+  phone TEXT NOT NULL DEFAULT '',
+  role TEXT NOT NULL,
+  organisation_id INTEGER REFERENCES organisations(id),
+  language TEXT NOT NULL,
+  timezone TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  password_hash TEXT,
+  must_change_password INTEGER NOT NULL DEFAULT 0,
+  search_key TEXT,
+  created_at INTEGER NOT NULL
+);
+INSERT INTO users_v4 (id, email, email_key, name, phone, role, organisation_id, language,
+  timezone, active, password_hash, created_at)
+  SELECT id, email, lower(email), name, phone, role, organisation_id, language, timezone, active,
+  password_hash, created_at FROM users;
+DROP TABLE users;
+ALTER TABLE users_v4 RENAME TO users;
+CREATE INDEX users_org ON users(organisation_id);
+CREATE INDEX users_role ON users(role, id);
+CREATE TABLE sessions_v4 (
+  token_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+INSERT INTO sessions_v4 SELECT token_hash, user_id, csrf_token, created_at, expires_at FROM sessions;
+DROP TABLE sessions;
+ALTER TABLE sessions_v4 RENAME TO sessions;
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE TABLE api_tokens_v4 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  last_used_at INTEGER
+);
+INSERT INTO api_tokens_v4 (id, user_id, name, token_hash, created_at)
+  SELECT id, user_id, name, token_hash, created_at FROM api_tokens;
+DROP TABLE api_tokens;
+ALTER TABLE api_tokens_v4 RENAME TO api_tokens;
+CREATE INDEX api_tokens_user ON api_tokens(user_id, id);
+)SQL",
+     R"SQL(
+ALTER TABLE users ADD COLUMN email_key TEXT UNIQUE;
+UPDATE users SET email_key = lower(email);
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN search_key TEXT;
+ALTER TABLE api_tokens ADD COLUMN expires_at BIGINT, ADD COLUMN last_used_at BIGINT;
+ALTER TABLE sessions DROP CONSTRAINT sessions_user_id_fkey,
+  ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE;
+ALTER TABLE api_tokens DROP CONSTRAINT api_tokens_user_id_fkey,
+  ADD CONSTRAINT api_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
+  ON DELETE CASCADE;
+CREATE INDEX api_tokens_user ON api_tokens(user_id, id);
+)SQL",
+     true},
 };
 
 std::string render(const char* sql, Dialect d) {
@@ -204,9 +296,11 @@ std::string render(const char* sql, Dialect d) {
   };
   if (d == Dialect::sqlite) {
     replace_all("{ID}", "INTEGER PRIMARY KEY");
+    replace_all("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT");
     replace_all("{I64}", "INTEGER");
   } else {
     replace_all("{ID}", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
+    replace_all("{SERIAL}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
     replace_all("{I64}", "BIGINT");
   }
   return out;
@@ -238,6 +332,9 @@ int migrate(Conn& conn, Instant now, int up_to) {
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
         "applied_at BIGINT NOT NULL)");
     for (int version = 1; version <= up_to; ++version) {
+      const bool fk_off =
+          !pg && kMigrations[static_cast<std::size_t>(version - 1)].sqlite_rebuilds_tables;
+      if (fk_off) conn.exec_script("PRAGMA foreign_keys=OFF");
       conn.exec_script(pg ? "BEGIN" : "BEGIN IMMEDIATE");
       try {
         bool done = false;
@@ -245,6 +342,13 @@ int migrate(Conn& conn, Instant now, int up_to) {
                    [&](const Row&) { done = true; });
         if (!done) {
           conn.exec_script(migration_sql(version, conn.dialect()));
+          if (fk_off) {
+            bool broken = false;
+            conn.query("PRAGMA foreign_key_check", {}, [&](const Row&) { broken = true; });
+            if (broken)
+              throw DbError(DbError::Kind::foreign_key_violation,
+                            "migration " + std::to_string(version) + " broke a foreign key");
+          }
           conn.exec("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
                     {std::int64_t{version}, to_unix_ms(now)});
           ++applied;
@@ -252,8 +356,10 @@ int migrate(Conn& conn, Instant now, int up_to) {
         conn.exec_script("COMMIT");
       } catch (...) {
         conn.exec_script("ROLLBACK");
+        if (fk_off) conn.exec_script("PRAGMA foreign_keys=ON");
         throw;
       }
+      if (fk_off) conn.exec_script("PRAGMA foreign_keys=ON");
     }
   } catch (...) {
     if (pg && !conn.broken()) conn.exec_script(kUnlock);

@@ -179,7 +179,8 @@ class SqliteStore final : public Store {
   explicit SqliteStore(const StoreOptions& o)
       : m_path(o.url),
         m_tuning(o.sqlite),
-        m_writer_conn(open_sqlite(o.url, SqliteMode::read_write, o.sqlite)),
+        m_writer_conn(open_sqlite(o.url, SqliteMode::read_write,
+                                  SqliteTuning{o.sqlite_writer_cache_kib, o.sqlite.mmap_bytes})),
         m_readers(
             [path = o.url, t = o.sqlite] { return open_sqlite(path, SqliteMode::read_only, t); },
             o.read_connections, o.acquire_timeout),

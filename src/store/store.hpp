@@ -29,9 +29,10 @@
 namespace sd::store {
 
 struct StoreOptions {
-  std::string url;           // a file path, or postgresql://...
-  int read_connections = 8;  // pool size for reads (and writes on PostgreSQL)
-  SqliteTuning sqlite;       // per connection
+  std::string url;                       // a file path, or postgresql://...
+  int read_connections = 8;              // pool size for reads (and writes on PostgreSQL)
+  SqliteTuning sqlite;                   // per reading connection
+  long sqlite_writer_cache_kib = 65536;  // the one writer changes index pages all over the file
   Duration acquire_timeout = std::chrono::seconds(10);  // waiting for a pooled connection
 };
 

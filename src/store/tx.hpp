@@ -39,6 +39,7 @@ class SessionRepo;
 class TokenRepo;
 class SettingRepo;
 class JobRepo;
+class AuditRepo;
 
 class Tx {
  public:
@@ -60,6 +61,7 @@ class Tx {
   TokenRepo tokens();
   SettingRepo settings();
   JobRepo jobs();
+  AuditRepo audit();
 
   // How many prepared statements the connection keeps (a diagnostic: tests
   // check that statement texts do not vary with the input).

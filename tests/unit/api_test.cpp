@@ -7,6 +7,7 @@
 #include "api/problem.hpp"
 #include "api/query.hpp"
 #include "api/router.hpp"
+#include "auth/crypto.hpp"
 #include "domain/text.hpp"
 
 namespace sd::api {
@@ -47,21 +48,43 @@ TEST(Problem, StatusMapping) {
 }
 
 TEST(Cursor, RoundTripAndRejects) {
+  auth::init();
+  const std::string key = auth::random_key_hex();
   store::Cursor c{42, {}, 7};
-  auto text = encode_cursor("-priority", c);
-  auto back = decode_cursor("-priority", text);
+  auto text = encode_cursor(key, "-priority", c);
+  auto back = decode_cursor(key, "-priority", text);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->key, 42);
   EXPECT_EQ(back->id, 7);
-  EXPECT_FALSE(decode_cursor("priority", text)) << "a cursor is bound to its sort";
-  EXPECT_FALSE(decode_cursor("-priority", "zz"));
-  EXPECT_FALSE(decode_cursor("-priority", ""));
-  EXPECT_FALSE(decode_cursor("-priority", text.substr(1)));
+  EXPECT_FALSE(decode_cursor(key, "priority", text)) << "a cursor is bound to its sort";
+  EXPECT_FALSE(decode_cursor(key, "-priority", "zz"));
+  EXPECT_FALSE(decode_cursor(key, "-priority", ""));
+  EXPECT_FALSE(decode_cursor(key, "-priority", text.substr(1)));
   store::Cursor named{0, "Ana: de Soporte", 9};
-  auto back2 = decode_cursor("assignee", encode_cursor("assignee", named));
+  auto back2 = decode_cursor(key, "assignee", encode_cursor(key, "assignee", named));
   ASSERT_TRUE(back2);
   EXPECT_EQ(back2->text, "Ana: de Soporte");
   EXPECT_EQ(back2->id, 9);
+}
+
+// A cursor says nothing of the row it points at and cannot be forged or
+// moved: it is sealed with the server's key.
+TEST(Cursor, IsOpaqueAndSealed) {
+  auth::init();
+  const std::string key = auth::random_key_hex();
+  store::Cursor named{0, "Ana de Soporte", 9};
+  const std::string text = encode_cursor(key, "assignee", named);
+  EXPECT_EQ(text.find("Ana"), std::string::npos);
+  // Neither the plain text nor its hex or base64 shows in the cursor.
+  EXPECT_EQ(text.find("416e61"), std::string::npos);
+  EXPECT_EQ(text.find("QW5h"), std::string::npos);
+  EXPECT_NE(encode_cursor(key, "assignee", named), text) << "a fresh nonce each time";
+  EXPECT_FALSE(decode_cursor(auth::random_key_hex(), "assignee", text)) << "another server's key";
+  std::string tampered = text;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(decode_cursor(key, "assignee", tampered));
+  // The cursor format of before (hex of sort:key:text:id) is refused.
+  EXPECT_FALSE(decode_cursor(key, "-id", "2d69643a303a3a37"));
 }
 
 }  // namespace

@@ -233,9 +233,30 @@ TEST_P(Directory, SessionsTokensAndSettings) {
   const Id t =
       write<Id>([&](Tx& tx) { return tx.tokens().insert(m_user, "ci", "tok-hash", at(1)); });
   EXPECT_GT(t, 0);
-  EXPECT_EQ(read<std::optional<Id>>([](Tx& tx) { return tx.tokens().find_user("tok-hash"); }),
-            m_user);
-  EXPECT_FALSE(read<std::optional<Id>>([](Tx& tx) { return tx.tokens().find_user("other"); }));
+  auto tok =
+      read<std::optional<TokenRecord>>([](Tx& tx) { return tx.tokens().find_by_hash("tok-hash"); });
+  ASSERT_TRUE(tok);
+  EXPECT_EQ(tok->user_id, m_user);
+  EXPECT_FALSE(tok->expires_at);
+  EXPECT_FALSE(tok->last_used_at);
+  EXPECT_FALSE(
+      read<std::optional<TokenRecord>>([](Tx& tx) { return tx.tokens().find_by_hash("other"); }));
+  write<bool>([&](Tx& tx) {
+    tx.tokens().touch(t, at(500));
+    return true;
+  });
+  EXPECT_EQ(
+      read<std::optional<TokenRecord>>([&](Tx& tx) { return tx.tokens().find(t); })->last_used_at,
+      at(500));
+  EXPECT_EQ(read<std::vector<TokenRecord>>([&](Tx& tx) {
+              return tx.tokens().list_for_user(m_user);
+            }).size(),
+            1u);
+  write<bool>([&](Tx& tx) {
+    tx.tokens().remove(t);
+    return true;
+  });
+  EXPECT_FALSE(read<std::optional<TokenRecord>>([&](Tx& tx) { return tx.tokens().find(t); }));
 
   write<bool>([](Tx& tx) {
     tx.settings().put("k", "1");

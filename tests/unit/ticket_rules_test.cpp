@@ -55,8 +55,13 @@ TEST(TicketRules, StatusAfterRequesterReply) {
     std::optional<S> want;
   };
   const Case cases[] = {
-      {S::new_, std::nullopt},      {S::assigned, std::nullopt}, {S::in_progress, std::nullopt},
-      {S::pending, S::in_progress}, {S::resolved, std::nullopt}, {S::closed, std::nullopt},
+      {S::new_, std::nullopt},
+      {S::assigned, std::nullopt},
+      {S::in_progress, std::nullopt},
+      // A requester's answer to a resolution they have not confirmed reopens it.
+      {S::pending, S::in_progress},
+      {S::resolved, S::in_progress},
+      {S::closed, std::nullopt},
       {S::cancelled, std::nullopt},
   };
   ASSERT_EQ(std::size(cases), enum_count<S>()) << "a status is missing from the table";
@@ -273,6 +278,26 @@ TEST(TicketRules, AutoCloseAppliesNeedsAResolutionTime) {
   t.resolved_at.reset();
   EXPECT_FALSE(auto_close_applies(t, at(2027, 2, 8)));
   EXPECT_FALSE(auto_close_applies(t, Instant{}));
+}
+
+TEST(TicketRules, RequestersAnswerUntilClosed) {
+  for (std::size_t i = 0; i < enum_count<S>(); ++i) {
+    const auto s = static_cast<S>(i);
+    EXPECT_EQ(requester_may_reply(s), category_of(s) != StatusCategory::closed) << to_string(s);
+  }
+}
+
+TEST(TicketRules, MovesBetweenLevelsAndGroups) {
+  EXPECT_EQ(level_change_kind(1, 2), EventKind::escalation);
+  EXPECT_EQ(level_change_kind(1, 3), EventKind::escalation);
+  EXPECT_EQ(level_change_kind(3, 1), EventKind::level_return);
+  EXPECT_EQ(level_change_kind(2, 1), EventKind::level_return);
+  EXPECT_TRUE(transition_needs_assignee(S::assigned));
+  EXPECT_FALSE(transition_needs_assignee(S::in_progress));
+  EXPECT_TRUE(assignee_stays(std::nullopt, {}));
+  EXPECT_TRUE(assignee_stays(7, {3, 7}));
+  EXPECT_FALSE(assignee_stays(7, {3, 8}));
+  EXPECT_FALSE(assignee_stays(7, {}));
 }
 
 // The policy in force when the job runs decides, not the one it was

@@ -20,4 +20,11 @@ void SettingRepo::put(const std::string& key, const std::string& value) {
   settings_memo()[key] = value;
 }
 
+std::string SettingRepo::put_if_absent(const std::string& key, const std::string& value) {
+  conn().exec("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+              {key, value});
+  settings_memo().erase(key);
+  return get(key).value_or(value);
+}
+
 }  // namespace sd::store

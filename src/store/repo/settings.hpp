@@ -14,6 +14,8 @@ class SettingRepo : Repo {
   explicit SettingRepo(Tx& tx) : Repo(tx) {}
   std::optional<std::string> get(const std::string& key);
   void put(const std::string& key, const std::string& value);
+  // Stores `value` unless the key has one; returns the value in force.
+  std::string put_if_absent(const std::string& key, const std::string& value);
 };
 
 inline SettingRepo Tx::settings() { return SettingRepo(*this); }

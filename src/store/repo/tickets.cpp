@@ -13,8 +13,8 @@ using namespace sql;
 constexpr const char* kTicketCols =
     "id, type, channel, impact, criticality, priority, support_level, status, requester_id, "
     "organisation_id, assignee_id, group_id, category_id, subject, description, created_at, "
-    "updated_at, resolved_at, closed_at";
-constexpr int kTicketColCount = 19;
+    "updated_at, resolved_at, closed_at, version, follow_up_of";
+constexpr int kTicketColCount = 21;
 
 Ticket ticket_from(const Row& r) {
   Ticket t;
@@ -40,6 +40,8 @@ Ticket ticket_from(const Row& r) {
   t.updated_at = instant(r, 16);
   t.resolved_at = opt_instant(r, 17);
   t.closed_at = opt_instant(r, 18);
+  t.version = r.i64(19);
+  t.follow_up_of = opt_i64(r, 20);
   return t;
 }
 
@@ -145,9 +147,15 @@ Id TicketRepo::insert(const Ticket& t) {
   conn().query(
       "INSERT INTO tickets (type, channel, impact, criticality, priority, support_level, status, "
       "status_category, requester_id, organisation_id, assignee_id, group_id, category_id, "
-      "subject, description, created_at, updated_at, resolved_at, closed_at) VALUES ($1, $2, $3, "
-      "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
-      ticket_values(t), [&](const Row& r) { id = r.i64(0); });
+      "subject, description, created_at, updated_at, resolved_at, closed_at, follow_up_of) VALUES "
+      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+      "$20) RETURNING id",
+      [&] {
+        Params p = ticket_values(t);
+        p.push_back(opt(t.follow_up_of));
+        return p;
+      }(),
+      [&](const Row& r) { id = r.i64(0); });
   return id;
 }
 
@@ -163,15 +171,17 @@ std::optional<Ticket> TicketRepo::find(Id id, const TicketScope& scope, Lock loc
   return out;
 }
 
-void TicketRepo::update(const Ticket& t) {
+void TicketRepo::update(Ticket& t) {
+  ++t.version;
   Params p = ticket_values(t);
   p.push_back(t.id);
+  p.push_back(t.version);
   conn().exec(
       "UPDATE tickets SET type = $1, channel = $2, impact = $3, criticality = $4, priority = $5, "
       "support_level = $6, status = $7, status_category = $8, requester_id = $9, "
       "organisation_id = $10, assignee_id = $11, group_id = $12, category_id = $13, "
       "subject = $14, description = $15, created_at = $16, updated_at = $17, resolved_at = $18, "
-      "closed_at = $19 WHERE id = $20",
+      "closed_at = $19, version = $21 WHERE id = $20",
       p);
 }
 
@@ -205,8 +215,11 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
   if (!q.text.empty()) {
     const char* like = dialect() == Dialect::postgres ? " ILIKE " : " LIKE ";
     std::string p = b.next(like_pattern(q.text));
-    w.add("(subject" + std::string(like) + p + " ESCAPE '\\' OR description" + like + p +
-          " ESCAPE '\\')");
+    std::string cond = "subject" + std::string(like) + p + " ESCAPE '\\' OR description" + like +
+                       p + " ESCAPE '\\'";
+    // A ticket's number finds the ticket itself.
+    if (q.number) cond = "id = " + b.next(*q.number) + " OR " + cond;
+    w.add("(" + cond + ")");
   }
   const SortExpr sort = sort_expr(q.sort);
   const std::string col = sort.sql;

@@ -50,7 +50,8 @@ struct TicketQuery {
   RefFilter group;
   std::optional<Id> requester_id;
   std::optional<Id> category_id;
-  std::string text;  // substring of subject or description
+  std::string text;          // substring of subject or description
+  std::optional<Id> number;  // the ticket whose number `text` is (SD-000123, 123)
   TicketSort sort = TicketSort::id;
   bool descending = true;
   std::optional<Cursor> after;
@@ -69,7 +70,8 @@ class TicketRepo : Repo {
   Id insert(const Ticket& t);
   // The ticket if it exists and the scope contains it.
   std::optional<Ticket> find(Id id, const TicketScope& scope, Lock lock = Lock::none);
-  void update(const Ticket& t);
+  // Stores every field, and the next version (t.version grows by one).
+  void update(Ticket& t);
   Page<Ticket> list(const TicketQuery& q);
   std::int64_t count();
   QueueCounts queue_counts(Id agent_id, const TicketScope& scope);

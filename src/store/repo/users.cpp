@@ -1,5 +1,7 @@
 #include "store/repo/users.hpp"
 
+#include "domain/email.hpp"
+#include "domain/text.hpp"
 #include "store/repo/sql.hpp"
 
 namespace sd::store {
@@ -8,11 +10,25 @@ namespace {
 using namespace sql;
 
 constexpr const char* kUserCols =
-    "id, email, name, phone, role, organisation_id, language, timezone, active, created_at";
+    "id, email, name, phone, role, organisation_id, language, timezone, active, created_at, "
+    "must_change_password";
 
 // No email is stored as NULL, so that any number of users may lack one.
 Value email_value(const std::string& email) {
   return email.empty() ? Value{nullptr} : Value{email};
+}
+// What a look-up of people matches: name, email and phone, folded
+// (domain/text.hpp search_fold, digits_of).
+std::string search_key_of(const User& u) {
+  return search_fold(u.name) + " " + search_fold(u.email) + " " + digits_of(u.phone);
+}
+// Users stored before their key existed match by this until a job fills it.
+constexpr const char* kSearchKeySql =
+    "COALESCE(search_key, lower(name) || ' ' || COALESCE(email, '') || ' ' || phone)";
+
+// What an email is unique by: its full case fold (domain/email.hpp).
+Value email_key_value(const std::string& email) {
+  return email.empty() ? Value{nullptr} : Value{email_key(email)};
 }
 
 User user_from(const Row& r) {
@@ -27,6 +43,7 @@ User user_from(const Row& r) {
   u.timezone = r.text(7);
   u.active = r.i64(8) != 0;
   u.created_at = instant(r, 9);
+  u.must_change_password = r.i64(10) != 0;
   return u;
 }
 
@@ -36,10 +53,11 @@ Id UserRepo::insert(const User& u, const std::optional<std::string>& password_ha
   Id id = 0;
   conn().query(
       "INSERT INTO users (email, name, phone, role, organisation_id, language, timezone, active, "
-      "password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+      "password_hash, created_at, email_key, must_change_password, search_key) VALUES ($1, $2, $3, "
+      "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
       {email_value(u.email), u.name, u.phone, name(u.role), opt(u.organisation_id), u.language,
        u.timezone, flag(u.active), password_hash ? Value{*password_hash} : Value{nullptr},
-       at(u.created_at)},
+       at(u.created_at), email_key_value(u.email), flag(u.must_change_password), search_key_of(u)},
       [&](const Row& r) { id = r.i64(0); });
   return id;
 }
@@ -53,7 +71,9 @@ std::optional<User> UserRepo::find(Id id) {
 
 std::optional<User> UserRepo::find_by_email(const std::string& email) {
   std::optional<User> out;
-  conn().query(std::string("SELECT ") + kUserCols + " FROM users WHERE email = $1", {email},
+  const std::string key = email_key(email);
+  if (key.empty()) return out;
+  conn().query(std::string("SELECT ") + kUserCols + " FROM users WHERE email_key = $1", {key},
                [&](const Row& r) { out = user_from(r); });
   return out;
 }
@@ -69,9 +89,32 @@ std::optional<std::string> UserRepo::password_hash(Id user_id) {
 void UserRepo::update(const User& u) {
   conn().exec(
       "UPDATE users SET email = $2, name = $3, phone = $4, role = $5, organisation_id = $6, "
-      "language = $7, timezone = $8, active = $9 WHERE id = $1",
+      "language = $7, timezone = $8, active = $9, email_key = $10, must_change_password = $11, "
+      "search_key = $12 WHERE id = $1",
       {u.id, email_value(u.email), u.name, u.phone, name(u.role), opt(u.organisation_id),
-       u.language, u.timezone, flag(u.active)});
+       u.language, u.timezone, flag(u.active), email_key_value(u.email),
+       flag(u.must_change_password), search_key_of(u)});
+}
+
+std::optional<User> UserRepo::find_caller(const std::string& name, const std::string& phone) {
+  User probe;
+  probe.name = name;
+  probe.phone = phone;
+  std::optional<User> out;
+  conn().query(std::string("SELECT ") + kUserCols +
+                   " FROM users WHERE email IS NULL AND search_key = $1 ORDER BY id LIMIT 1",
+               {search_key_of(probe)}, [&](const Row& r) { out = user_from(r); });
+  return out;
+}
+
+int UserRepo::fill_search_keys(int limit) {
+  std::vector<User> todo;
+  conn().query(std::string("SELECT ") + kUserCols +
+                   " FROM users WHERE search_key IS NULL ORDER BY id LIMIT $1",
+               {std::int64_t{limit}}, [&](const Row& r) { todo.push_back(user_from(r)); });
+  for (const auto& u : todo)
+    conn().exec("UPDATE users SET search_key = $2 WHERE id = $1", {u.id, search_key_of(u)});
+  return static_cast<int>(todo.size());
 }
 
 void UserRepo::set_password_hash(Id user_id, const std::string& hash) {
@@ -84,10 +127,9 @@ Page<User> UserRepo::list(const UserQuery& q) {
   if (q.role) w.add("role = " + b.next(name(*q.role)));
   if (q.organisation_id) w.add("organisation_id = " + b.next(*q.organisation_id));
   if (!q.text.empty()) {
-    const std::string like = dialect() == Dialect::postgres ? " ILIKE " : " LIKE ";
-    std::string p = b.next(like_pattern(q.text));
-    w.add("(name" + like + p + " ESCAPE '\\' OR email" + like + p + " ESCAPE '\\' OR phone" + like +
-          p + " ESCAPE '\\')");
+    const std::string needle = search_needle(q.text);
+    if (!needle.empty())
+      w.add(std::string(kSearchKeySql) + " LIKE " + b.next(like_pattern(needle)) + " ESCAPE '\\'");
   }
   if (q.after_id) w.add("id > " + b.next(*q.after_id));
   std::string sql = std::string("SELECT ") + kUserCols + " FROM users" + w.text +
