@@ -7,9 +7,11 @@
 #include "desk/ticket_queries.hpp"
 #include "desk/tickets.hpp"
 #include "domain/scope.hpp"
+#include "store/repo/audit.hpp"
 #include "store/repo/events.hpp"
 #include "store/repo/groups.hpp"
 #include "store/repo/jobs.hpp"
+#include "store/repo/sessions.hpp"
 #include "store_fixture.hpp"
 
 namespace sd::desk {
@@ -377,6 +379,171 @@ TEST_P(Desk, CommandsAreCheckedWhateverTheirEntryPoint) {
   ASSERT_FALSE(bad);
   ASSERT_EQ(bad.error().fields.size(), 1u);
   EXPECT_EQ(bad.error().fields[0].field, "timezone");
+}
+
+TEST_P(Desk, ARequesterAnsweringAResolvedTicketReopensItButNotAClosedOne) {
+  const Ticket t = create();
+  ASSERT_TRUE(move(m_agent, t.id, TicketStatus::in_progress, at(2)));
+  ASSERT_TRUE(move(m_agent, t.id, TicketStatus::resolved, at(3)));
+  auto c = write([&](Tx& tx) {
+    return comment_on_ticket(tx, m_requester, {t.id, "Sigue fallando", false, {}}, at(4));
+  });
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->value.ticket.status, TicketStatus::in_progress);
+  ASSERT_TRUE(move(m_agent, t.id, TicketStatus::resolved, at(5)));
+  ASSERT_TRUE(move(m_requester, t.id, TicketStatus::closed, at(6)));
+  auto late = write([&](Tx& tx) {
+    return comment_on_ticket(tx, m_requester, {t.id, "Otra cosa", false, {}}, at(7));
+  });
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::conflict);
+  CreateTicket f;
+  f.subject = "Otra cosa";
+  f.description = "Sobre la anterior";
+  f.follow_up_of = t.id;
+  auto follow = write([&](Tx& tx) { return create_ticket(tx, m_requester, f, at(8)); });
+  ASSERT_TRUE(follow);
+  EXPECT_EQ(follow->value.follow_up_of, t.id);
+  EXPECT_EQ(events(t.id).back().field, "follow_up");
+  const Actor stranger = Actor::user(add_user("s@example.com", Role::requester), Role::requester);
+  auto theirs = write([&](Tx& tx) { return create_ticket(tx, stranger, f, at(9)); });
+  ASSERT_FALSE(theirs) << "a follow-up of a ticket one cannot see";
+}
+
+TEST_P(Desk, AChangeNamingAnOldVersionChangesNothing) {
+  const Ticket t = create();
+  UpdateTicket u;
+  u.ticket_id = t.id;
+  u.subject = "Primero";
+  u.if_version = t.version;
+  auto first = write([&](Tx& tx) { return update_ticket(tx, m_agent, u, at(2)); });
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->value.version, t.version + 1);
+  u.subject = "Segundo, sin haber visto el primero";
+  auto second = write([&](Tx& tx) { return update_ticket(tx, m_agent, u, at(3)); });
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::precondition_failed);
+  auto c = write([&](Tx& tx) {
+    return comment_on_ticket(tx, m_agent, {t.id, "tarde", false, t.version}, at(4));
+  });
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, ErrorCode::precondition_failed);
+  auto back = m_store->read([&](Tx& tx) { return get_ticket(tx, m_agent, t.id); });
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->subject, "Primero");
+}
+
+TEST_P(Desk, ReturnsAndRoutingByLevel) {
+  const Actor admin = Actor::system("test");
+  auto g1 = write([&](Tx& tx) {
+    return save_group(tx, admin, {std::nullopt, "N1", 1, std::vector<Id>{m_agent.id}}, at(1));
+  });
+  auto g2 = write([&](Tx& tx) {
+    return save_group(tx, admin, {std::nullopt, "N2", 2, std::vector<Id>{}}, at(1));
+  });
+  ASSERT_TRUE(g1 && g2);
+  const Ticket t = create();  // critical x medium: level 2
+  EXPECT_EQ(t.group_id, g2->value.group.id) << "routed to a group of its level";
+  UpdateTicket take;
+  take.ticket_id = t.id;
+  take.assignee_id = std::optional<Id>(m_agent.id);
+  ASSERT_TRUE(write([&](Tx& tx) { return update_ticket(tx, m_agent, take, at(2)); }));
+  auto down = write([&](Tx& tx) {
+    return escalate_ticket(tx, m_agent, {t.id, 1, "Es de primer nivel", {}}, at(3));
+  });
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->value.event.kind, EventKind::level_return);
+  EXPECT_EQ(down->value.ticket.assignee_id, m_agent.id) << "a member of the level-1 group stays";
+  auto up = write([&](Tx& tx) {
+    return escalate_ticket(tx, m_agent, {t.id, 2, "Necesita N2", {}}, at(4));
+  });
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->value.event.kind, EventKind::escalation);
+  EXPECT_FALSE(up->value.ticket.assignee_id) << "not a member of the level-2 group: cleared";
+  EXPECT_EQ(up->value.ticket.status, TicketStatus::new_);
+  auto assigned = move(m_agent, t.id, TicketStatus::assigned, at(5));
+  ASSERT_FALSE(assigned) << "assigned needs an assignee";
+  EXPECT_EQ(assigned.error().code, ErrorCode::conflict);
+}
+
+TEST_P(Desk, OwnPasswordNeedsTheCurrentOneAndOthersAreAudited) {
+  const Id other = add_user("other@example.com", Role::requester);
+  write([&](Tx& tx) -> Result<bool> {
+    tx.sessions().insert("s-mine", {m_agent.id, "c", at(10'000'000)}, at(1));
+    tx.sessions().insert("s-mine-2", {m_agent.id, "c", at(10'000'000)}, at(1));
+    tx.sessions().insert("s-other", {other, "c", at(10'000'000)}, at(1));
+    return true;
+  });
+  UpdateUser own;
+  own.user_id = m_agent.id;
+  own.password = PasswordHash{"h1"};
+  auto refused = write([&](Tx& tx) { return update_user(tx, m_agent, own, at(2)); });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().fields.at(0).field, "current_password");
+  own.current_password_checked = true;
+  own.keep_session = "s-mine";
+  auto mine = write([&](Tx& tx) { return update_user(tx, m_agent, own, at(3)); });
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->value.ended_sessions, std::vector<std::string>{"s-mine-2"});
+  UpdateUser theirs;
+  theirs.user_id = other;
+  theirs.password = PasswordHash{"h2"};
+  auto set = write([&](Tx& tx) { return update_user(tx, m_agent, theirs, at(4)); });
+  ASSERT_TRUE(set);
+  EXPECT_TRUE(set->value.user.must_change_password);
+  EXPECT_EQ(set->value.ended_sessions, std::vector<std::string>{"s-other"});
+  auto audit = m_store->read(
+      [&](Tx& tx) -> Result<std::vector<AuditEvent>> { return tx.audit().list_for_user(other); });
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].action, "user.password_set");
+  EXPECT_EQ((*audit)[0].actor_id, m_agent.id);
+}
+
+TEST_P(Desk, EmailsAreNormalisedAndUniqueByTheirFold) {
+  const Actor admin = Actor::system("test");
+  CreateUser u;
+  u.name = "Straße";
+  u.email = "  STRASSE@Example.com ";
+  u.role = Role::agent;
+  auto first = write([&](Tx& tx) { return create_user(tx, admin, u, at(1)); });
+  ASSERT_TRUE(first) << (first ? "" : first.error().detail);
+  EXPECT_EQ(first->value.email, "strasse@example.com");
+  u.email = "straße@example.com";
+  auto twin = write([&](Tx& tx) { return create_user(tx, admin, u, at(1)); });
+  ASSERT_FALSE(twin);
+  EXPECT_EQ(twin.error().code, ErrorCode::conflict);
+  EXPECT_EQ(twin.error().existing_id, first->value.id);
+  u.email = std::string("ana") + "\xe2\x80\x8b" + "@example.com";  // a zero-width space
+  auto hidden = write([&](Tx& tx) { return create_user(tx, admin, u, at(1)); });
+  ASSERT_FALSE(hidden);
+  EXPECT_EQ(hidden.error().fields.at(0).code, "invalid_text");
+}
+
+TEST_P(Desk, ASecondCallerWithTheSameNameAndPhoneIsAConflict) {
+  const Actor admin = Actor::system("test");
+  CreateUser c;
+  c.name = "José Pérez";
+  c.phone = "+52 55 1234 5678";
+  auto first = write([&](Tx& tx) { return create_user(tx, admin, c, at(1)); });
+  ASSERT_TRUE(first);
+  c.name = "JOSE PEREZ";
+  c.phone = "5512345678";
+  c.phone = "+52 (55) 1234-5678";
+  auto twin = write([&](Tx& tx) { return create_user(tx, admin, c, at(1)); });
+  ASSERT_FALSE(twin);
+  EXPECT_EQ(twin.error().existing_id, first->value.id);
+  c.allow_duplicate = true;
+  EXPECT_TRUE(write([&](Tx& tx) { return create_user(tx, admin, c, at(1)); }));
+  store::UserQuery q;
+  q.text = "jose perez";
+  auto found = m_store->read([&](Tx& tx) { return list_users(tx, admin, q); });
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->items.size(), 2u);
+  q.text = "55 1234 5678";
+  found = m_store->read([&](Tx& tx) { return list_users(tx, admin, q); });
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->items.size(), 2u) << "by the phone's digits";
 }
 
 SD_STORE_SUITE(Desk);
