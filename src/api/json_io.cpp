@@ -5,6 +5,7 @@
 #include <set>
 
 #include "domain/lifecycle.hpp"
+#include "domain/ticket_rules.hpp"
 
 namespace sd::api {
 
@@ -247,6 +248,8 @@ json::object to_json(const Ticket& t, Audience a) {
   if (a == Audience::staff) {
     o["assignee_id"] = opt_json(t.assignee_id);
     o["group_id"] = opt_json(t.group_id);
+    // Only lists carry the mark (store::TicketQuery::viewer).
+    if (t.unread_by_viewer) o["unread"] = *t.unread_by_viewer;
   }
   o["category_id"] = opt_json(t.category_id);
   o["subject"] = t.subject;
@@ -256,8 +259,9 @@ json::object to_json(const Ticket& t, Audience a) {
   o["resolved_at"] = opt_time(t.resolved_at);
   o["closed_at"] = opt_time(t.closed_at);
   o["follow_up_of"] = opt_json(t.follow_up_of);
+  o["version"] = t.version;  // the ETag's value, also in lists and live events
   json::array allowed;
-  for (auto s : allowed_transitions(t.status)) allowed.emplace_back(to_string(s));
+  for (auto s : possible_transitions(t)) allowed.emplace_back(to_string(s));
   o["allowed_transitions"] = std::move(allowed);
   return o;
 }

@@ -91,6 +91,7 @@ Response problem(const Error& e) {
   o["status"] = status;
   if (!e.detail.empty()) o["detail"] = e.detail;
   if (e.existing_id) o["existing_id"] = e.existing_id;
+  if (!e.reason.empty()) o["reason"] = e.reason;
   if (!e.fields.empty()) {
     boost::json::array errs;
     for (const auto& f : e.fields)

@@ -315,6 +315,14 @@ Result<Response> list_events(Ctx& ctx) {
   auto events =
       ctx.s.store.read([&](Tx& tx) { return desk::ticket_events(tx, ctx.actor(), ctx.id); });
   if (!events) return events.error();
+  // Staff who read the timeline have seen what it holds: no unread mark.
+  if (!events->empty() && is_staff(ctx.actor())) {
+    const Id last = events->back().id;
+    ctx.s.store.write([&](Tx& tx) -> Result<bool> {
+      if (auto s = desk::mark_ticket_read(tx, ctx.actor(), ctx.id, last); !s) return s.error();
+      return true;
+    });
+  }
   json::array items;
   for (const auto& e : *events) items.push_back(to_json(e));
   return json_response(200, json::object{{"items", std::move(items)}});

@@ -91,16 +91,18 @@ Result<Outcome<User>> create_user(Tx& tx, const Actor& a, const CreateUser& c, I
     return field("organisation_id", "no such organisation", "not_found");
   if (!u.email.empty())
     if (auto other = tx.users().find_by_email(u.email)) {
-      Error e = make_error(ErrorCode::conflict, "a user with that email exists");
+      Error e = conflict("email_taken", "a user with that email exists");
       e.existing_id = other->id;
       return e;
     }
   if (u.email.empty() && !u.phone.empty() && !c.allow_duplicate)
     if (auto other = tx.users().find_caller(u.name, u.phone)) {
-      Error e = make_error(ErrorCode::conflict, "a caller with that name and phone exists");
+      Error e = conflict("caller_exists", "a caller with that name and phone exists");
       e.existing_id = other->id;
       return e;
     }
+  // A password chosen by someone else is to be replaced at the first sign-in.
+  u.must_change_password = c.password && !a.is_system();
   u.id = tx.users().insert(
       u, c.password ? std::optional<std::string>(c.password->value) : std::nullopt);
   Effects fx(tx);
@@ -140,8 +142,12 @@ Result<Outcome<UserChange>> update_user(Tx& tx, const Actor& a, const UpdateUser
   if (c.organisation_id && *c.organisation_id && !tx.organisations().find(**c.organisation_id))
     return field("organisation_id", "no such organisation", "not_found");
   const bool email_changes = email && email_key(email->address) != email_key(u.email);
-  if (email_changes && tx.users().find_by_email(email->address))
-    return make_error(ErrorCode::conflict, "a user with that email exists");
+  if (email_changes)
+    if (auto other = tx.users().find_by_email(email->address)) {
+      Error e = conflict("email_taken", "a user with that email exists");
+      e.existing_id = other->id;
+      return e;
+    }
 
   UserChange out;
   const User before = u;
@@ -252,7 +258,7 @@ Result<Organisation> get_organisation(Tx& tx, const Actor& a, Id id) {
 // ---- groups ----
 
 Result<Outcome<GroupView>> save_group(Tx& tx, const Actor& a, const SaveGroup& c, Instant now) {
-  if (!can_manage_groups(a)) return forbidden("only admins manage groups");
+  if (!can_manage_groups(a)) return forbidden("only supervisors and admins manage groups");
   std::vector<FieldError> errors;
   if (!c.id || c.name)
     check_text(errors, "name", c.name.value_or(""), kMaxName, TextKind::single_line, true);

@@ -26,6 +26,8 @@ Result<store::Page<Ticket>> list_tickets(store::Tx& tx, const Actor& a, store::T
                         "requesters cannot filter by support level, assignee or group");
   }
   q.scope = ticket_scope(a);
+  q.viewer.reset();
+  if (is_staff(a) && !a.is_system()) q.viewer = a.id;
   return tx.tickets().list(q);
 }
 
@@ -34,6 +36,12 @@ Result<std::vector<Event>> ticket_events(store::Tx& tx, const Actor& a, Id ticke
   if (!t) return t.error();
   return tx.events().list(
       t->id, can_see_internal(a) ? store::Internal::include : store::Internal::exclude);
+}
+
+Status mark_ticket_read(store::Tx& tx, const Actor& a, Id ticket_id, Id event_id) {
+  if (!is_staff(a) || a.is_system()) return {};
+  tx.events().mark_read(a.id, ticket_id, event_id);
+  return {};
 }
 
 Result<store::QueueCounts> queue_counts(store::Tx& tx, const Actor& a) {

@@ -242,7 +242,7 @@ Result<Outcome<Ticket>> transition_ticket(Tx& tx, const Actor& a, const Transiti
     return make_error(ErrorCode::forbidden,
                       "requesters may confirm or reopen a resolved ticket, or cancel a new one");
   if (transition_needs_assignee(c.to) && !t->assignee_id)
-    return make_error(ErrorCode::conflict, "assign the ticket to someone first");
+    return conflict("assign_first", "assign the ticket to someone first");
   Effects fx(tx);
   if (auto s = move(tx, fx, *t, a, c.to, now); !s) return s.error();
   tx.tickets().update(*t);
@@ -259,8 +259,8 @@ Result<Outcome<TicketEvent>> comment_on_ticket(Tx& tx, const Actor& a, const Com
   if (c.internal && !can_write_internal(a))
     return make_error(ErrorCode::forbidden, "only staff write internal notes");
   if (!is_staff(a) && !requester_may_reply(t->status))
-    return make_error(ErrorCode::conflict,
-                      "the request is closed; open a new one as its follow-up instead");
+    return conflict("ticket_closed",
+                    "the request is closed; open a new one as its follow-up instead");
   Effects fx(tx);
   Event e = event_for(*t, a, c.internal ? EventKind::note : EventKind::reply, now);
   e.internal = c.internal;
@@ -286,10 +286,9 @@ Result<Outcome<TicketEvent>> escalate_ticket(Tx& tx, const Actor& a, const Escal
   auto t = ticket_to_change(tx, a, c.ticket_id, c.if_version);
   if (!t) return t.error();
   if (!can_escalate(a)) return make_error(ErrorCode::forbidden, "only staff escalate tickets");
-  if (!is_open(t->status))
-    return make_error(ErrorCode::conflict, "only open tickets are escalated");
+  if (!is_open(t->status)) return conflict("not_open", "only open tickets are escalated");
   if (t->support_level == c.to_level)
-    return make_error(ErrorCode::conflict, "the ticket is already at that support level");
+    return conflict("same_level", "the ticket is already at that support level");
   Effects fx(tx);
   Event e = event_for(*t, a, level_change_kind(t->support_level, c.to_level), now);
   e.internal = true;

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <memory>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "domain/text.hpp"
 
@@ -135,6 +137,127 @@ std::string search_fold(std::string_view text) {
   });
   while (!bare.empty() && bare.back() == ' ') bare.pop_back();
   return casefold(bare);
+}
+
+std::vector<std::string> search_words(std::string_view q) {
+  std::vector<std::string> words;
+  const std::string folded = search_fold(q);
+  std::size_t i = 0;
+  while (i < folded.size()) {
+    auto end = folded.find(' ', i);
+    if (end == std::string::npos) end = folded.size();
+    if (end > i) words.push_back(folded.substr(i, end - i));
+    i = end + 1;
+  }
+  return words;
+}
+
+namespace {
+
+// The fold of each code point below kTableEnd (Latin, Greek, Cyrillic, the
+// general punctuation...), as search_fold gives it between two letters: a
+// space stays one space, a combining mark is nothing, "ß" is "ss".
+constexpr ucs4_t kTableEnd = 0x3000;
+
+std::string fold_between_letters(ucs4_t cp) {
+  std::uint8_t buf[6];
+  const int n = u8_uctomb(buf, cp, sizeof buf);
+  if (n <= 0) return {};
+  const std::string raw(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
+  const std::string f = search_fold("a" + raw + "a");
+  if (f.size() >= 2 && f.front() == 'a' && f.back() == 'a') return f.substr(1, f.size() - 2);
+  return raw;
+}
+
+struct FoldTable {
+  std::vector<std::uint32_t> start;  // kTableEnd + 1 offsets into text
+  std::string text;
+};
+
+const FoldTable& fold_table() {
+  static const FoldTable table = [] {
+    FoldTable t;
+    t.start.reserve(kTableEnd + 1);
+    for (ucs4_t cp = 0; cp < kTableEnd; ++cp) {
+      t.start.push_back(static_cast<std::uint32_t>(t.text.size()));
+      if (cp < 0x80) {
+        char c = static_cast<char>(cp);
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (cp < 0x20 || cp == 0x7F || c == ' ') c = ' ';
+        t.text += c;
+      } else {
+        t.text += fold_between_letters(cp);
+      }
+    }
+    t.start.push_back(static_cast<std::uint32_t>(t.text.size()));
+    return t;
+  }();
+  return table;
+}
+
+// Appends the fold of `s` to out, spaces squeezed (`space`: the last thing
+// appended was a space, or nothing yet).
+void fold_append(std::string_view s, std::string& out, bool& space) {
+  const FoldTable& t = fold_table();
+  auto put = [&](std::string_view piece) {
+    for (char c : piece) {
+      if (c == ' ') {
+        if (!space) out += ' ';
+        space = true;
+      } else {
+        out += c;
+        space = false;
+      }
+    }
+  };
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      put(std::string_view(t.text).substr(t.start[c], 1));
+      ++i;
+      continue;
+    }
+    ucs4_t cp = 0;
+    const int n = u8_mbtouc(&cp, bytes(s) + i, s.size() - i);
+    const std::size_t len = static_cast<std::size_t>(n > 0 ? n : 1);
+    if (cp == 0xFFFD && len == 1) {
+      put(s.substr(i, 1));  // not UTF-8: the byte itself
+    } else if (cp < kTableEnd) {
+      put(std::string_view(t.text).substr(t.start[cp], t.start[cp + 1] - t.start[cp]));
+    } else {
+      put(fold_between_letters(cp));
+    }
+    i += len;
+  }
+}
+
+bool contains_all(const std::string& folded, const std::vector<std::string>& words) {
+  for (const auto& w : words)
+    if (folded.find(w) == std::string::npos) return false;
+  return true;
+}
+
+}  // namespace
+
+bool folded_contains_all(std::string_view text, const std::vector<std::string>& words) {
+  thread_local std::string buf;
+  buf.clear();
+  bool space = true;
+  fold_append(text, buf, space);
+  return contains_all(buf, words);
+}
+
+bool folded_contains_all(std::string_view a, std::string_view b,
+                         const std::vector<std::string>& words) {
+  thread_local std::string buf;
+  buf.clear();
+  bool space = true;
+  fold_append(a, buf, space);
+  if (!space) buf += ' ';
+  space = true;
+  fold_append(b, buf, space);
+  return contains_all(buf, words);
 }
 
 std::string email_key(std::string_view text) {

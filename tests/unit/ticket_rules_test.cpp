@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <iterator>
 #include <optional>
@@ -278,6 +279,18 @@ TEST(TicketRules, AutoCloseAppliesNeedsAResolutionTime) {
   t.resolved_at.reset();
   EXPECT_FALSE(auto_close_applies(t, at(2027, 2, 8)));
   EXPECT_FALSE(auto_close_applies(t, Instant{}));
+}
+
+TEST(TicketRules, AssignedIsOfferedOnlyWithAnAssignee) {
+  Ticket t;
+  t.status = S::new_;
+  auto has = [](const std::vector<S>& v, S s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  EXPECT_FALSE(has(possible_transitions(t), S::assigned));
+  EXPECT_TRUE(has(possible_transitions(t), S::in_progress));
+  t.assignee_id = 7;
+  EXPECT_TRUE(has(possible_transitions(t), S::assigned));
 }
 
 TEST(TicketRules, RequestersAnswerUntilClosed) {

@@ -45,8 +45,19 @@ Id EventRepo::append(const Event& e) {
        e.field, e.old_value, e.new_value, at(e.created_at),
        e.actor_kind == ActorKind::system ? e.actor_name : std::string()},
       [&](const Row& r) { id = r.i64(0); });
+  // The ticket's latest event, for the unread marks of the queues.
+  conn().exec("UPDATE tickets SET last_event_id = $2, last_event_by = $3 WHERE id = $1",
+              {e.ticket_id, id, opt(e.actor_id)});
   note_event({e.ticket_id, id});
   return id;
+}
+
+void EventRepo::mark_read(Id user_id, Id ticket_id, Id event_id) {
+  conn().exec(
+      "INSERT INTO ticket_reads (user_id, ticket_id, event_id) VALUES ($1, $2, $3) ON CONFLICT "
+      "(user_id, ticket_id) DO UPDATE SET event_id = excluded.event_id WHERE excluded.event_id > "
+      "ticket_reads.event_id",
+      {user_id, ticket_id, event_id});
 }
 
 std::vector<Event> EventRepo::list(Id ticket_id, Internal internal) {

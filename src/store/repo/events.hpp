@@ -20,6 +20,8 @@ class EventRepo : Repo {
   Id append(const Event& e);
   std::vector<Event> list(Id ticket_id, Internal internal);
   std::optional<Event> find(Id event_id);
+  // The user has read the ticket's timeline up to `event_id`.
+  void mark_read(Id user_id, Id ticket_id, Id event_id);
 };
 
 inline EventRepo Tx::events() { return EventRepo(*this); }

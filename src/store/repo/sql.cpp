@@ -26,6 +26,12 @@ std::string json_string(const std::string& s) {
 }
 }  // namespace
 
+std::string text_array_literal(const std::vector<std::string>& values) {
+  std::string list;
+  for (const auto& v : values) list += (list.empty() ? "" : ",") + json_string(v);
+  return "{" + list + "}";
+}
+
 // One value is bound as an equality, many as one list: two statement texts
 // per column whatever the number of values. The equality matters: with it
 // the planners walk an index in the order of the sort (SQLite sorts the

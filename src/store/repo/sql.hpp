@@ -46,6 +46,9 @@ E enum_col(const Row& r, int c, const char* column) {
 
 // Escapes LIKE wildcards so user text matches literally.
 std::string like_pattern(const std::string& text);
+// A PostgreSQL text[] literal of the values ('{"a","b"}'), to bind as one
+// parameter.
+std::string text_array_literal(const std::vector<std::string>& values);
 
 // Builds "$n" for the next parameter and binds `v` to it.
 struct Binder {

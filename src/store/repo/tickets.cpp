@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "domain/lifecycle.hpp"
+#include "domain/text.hpp"
 #include "store/repo/sql.hpp"
 
 namespace sd::store {
@@ -213,10 +214,19 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
   if (q.requester_id) w.add("requester_id = " + b.next(*q.requester_id));
   if (q.category_id) w.add("category_id = " + b.next(*q.category_id));
   if (!q.text.empty()) {
-    const char* like = dialect() == Dialect::postgres ? " ILIKE " : " LIKE ";
-    std::string p = b.next(like_pattern(q.text));
-    std::string cond = "subject" + std::string(like) + p + " ESCAPE '\\' OR description" + like +
-                       p + " ESCAPE '\\'";
+    // Every word, folded (accents and case), in the subject or the
+    // description; the statement's text is the same for any number of words.
+    const std::vector<std::string> words = search_words(q.text);
+    std::string cond;
+    if (dialect() == Dialect::postgres) {
+      cond = "NOT EXISTS (SELECT 1 FROM unnest(" + b.next(text_array_literal(words)) +
+             "::text[]) AS w(word) WHERE strpos(sd_fold(subject || ' ' || description), w.word) = "
+             "0)";
+    } else {
+      std::string joined;
+      for (const auto& w : words) joined += (joined.empty() ? "" : " ") + w;
+      cond = "sd_contains_all(subject, description, " + b.next(joined) + ")";
+    }
     // A ticket's number finds the ticket itself.
     if (q.number) cond = "id = " + b.next(*q.number) + " OR " + cond;
     w.add("(" + cond + ")");
@@ -238,9 +248,21 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
             b.next(q.after->id) + ")");
   }
   const char* dir = descending ? " DESC" : " ASC";
-  // The sort value comes back as the last column, for the next cursor.
-  std::string sql =
-      std::string("SELECT ") + kTicketCols + ", " + col + " FROM tickets" + w.text + " ORDER BY ";
+  // The sort value comes back after the ticket, for the next cursor, then
+  // the unread mark when a viewer is named.
+  std::string unread = "0";
+  if (q.viewer) {
+    const std::string v = b.next(*q.viewer);
+    unread =
+        "(CASE WHEN last_event_id > COALESCE((SELECT r.event_id FROM ticket_reads r WHERE "
+        "r.user_id = " +
+        v +
+        " AND r.ticket_id = tickets.id), 0) AND COALESCE(last_event_by, "
+        "0) <> " +
+        v + " THEN 1 ELSE 0 END)";
+  }
+  std::string sql = std::string("SELECT ") + kTicketCols + ", " + col + ", " + unread +
+                    " FROM tickets" + w.text + " ORDER BY ";
   if (!by_id) sql += col + dir + ", ";
   sql += std::string("id") + dir + " LIMIT " + b.next(std::int64_t{q.limit} + 1);
 
@@ -248,6 +270,7 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
   std::vector<Cursor> keys;
   conn().query(sql, b.params, [&](const Row& r) {
     page.items.push_back(ticket_from(r));
+    if (q.viewer) page.items.back().unread_by_viewer = r.i64(kTicketColCount + 1) != 0;
     Cursor c;
     c.id = page.items.back().id;
     if (sort.text)

@@ -56,6 +56,8 @@ struct TicketQuery {
   bool descending = true;
   std::optional<Cursor> after;
   int limit = 50;
+  // Whose unread marks the list carries (Ticket::unread_by_viewer).
+  std::optional<Id> viewer;
 };
 
 // Open tickets per queue, as seen by one agent.
