@@ -18,6 +18,7 @@ import itertools
 import json as jsonlib
 import os
 import re
+import resource
 import secrets
 import select
 import shutil
@@ -37,6 +38,8 @@ API = "/api/v1"
 ADMIN_EMAIL = "admin@test.example"
 ADMIN_NAME = "Test Admin"
 SESSION_COOKIE = "sd_session"
+# Its name when the desk is served over HTTPS (SERVICEDESK_PUBLIC_URL https://...).
+SECURE_SESSION_COOKIE = "__Host-sd_session"
 LISTEN_RE = re.compile(r"^servicedesk listening on http://127\.0\.0\.1:(\d+)$")
 STARTUP_DEADLINE = 20.0
 STOP_DEADLINE = 10.0
@@ -71,6 +74,7 @@ PROBLEM_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    412: "precondition_failed",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
@@ -155,10 +159,12 @@ class Server:
     stop() sends SIGTERM and asserts exit code 0; kill() is a crash (SIGKILL);
     restart() serves the same store again; close() stops and removes the store.
     extra_env (e.g. SERVICEDESK_CLOCK_OFFSET_MS) is added to the environment of
-    every later launch and CLI call; change it between launches.
+    every later launch and CLI call; change it between launches. nofile, when given,
+    is the descriptor limit (RLIMIT_NOFILE, soft and hard) `serve` runs under.
     """
 
-    def __init__(self, backend: str | None = None, extra_env: dict | None = None):
+    def __init__(self, backend: str | None = None, extra_env: dict | None = None,
+                 nofile: int | None = None):
         self.bin = os.environ.get("SERVICEDESK_BIN")
         if not self.bin:
             raise RuntimeError("set SERVICEDESK_BIN to the servicedesk binary")
@@ -168,6 +174,7 @@ class Server:
         if self.backend not in ("sqlite", "postgres"):
             raise RuntimeError(f"SD_TEST_BACKEND must be sqlite or postgres, not {self.backend}")
         self.extra_env: dict[str, str] = {k: str(v) for k, v in (extra_env or {}).items()}
+        self.nofile = nofile
         self.admin_email = ADMIN_EMAIL
         self.admin_password = new_password()
         self.proc: subprocess.Popen | None = None
@@ -250,10 +257,11 @@ class Server:
                                  f"stdout: {res.stdout}\nstderr: {res.stderr}")
         return res
 
-    def sql(self, statement: str) -> list[list[str]]:
+    def sql(self, statement: str, foreign_keys: bool = False) -> list[list[str]]:
         """Runs one SQL statement on the store behind the server's back (Python's
         sqlite3 module, or psql) and returns its rows, each value as a string (NULL
-        as "")."""
+        as ""). foreign_keys: on SQLite, enforce them (and their ON DELETE actions) as
+        the server does; PostgreSQL always does."""
         if self.backend == "postgres":
             psql = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
             res = subprocess.run([psql, self.db, "-v", "ON_ERROR_STOP=1", "-qAt", "-F", "\x1f",
@@ -265,6 +273,8 @@ class Server:
             return [line.split("\x1f") for line in res.stdout.splitlines()]
         conn = sqlite3.connect(self.db, timeout=10.0, isolation_level=None)
         try:
+            if foreign_keys:
+                conn.execute("PRAGMA foreign_keys=ON")
             rows = conn.execute(statement).fetchall()
         finally:
             conn.close()
@@ -284,6 +294,12 @@ class Server:
             f"updated_at) VALUES ('{kind}', '{body}', '{status}', {now + int(due_in_ms)}, "
             f"{int(max_attempts)}, {now}, {now}) RETURNING id")
         return int(rows[0][0])
+
+    def prepare_store(self) -> "Server":
+        """A fresh, empty store and nothing else (no migrate, no admin, no serve): for
+        tests of CLI commands. close() removes it."""
+        self._prepare_store()
+        return self
 
     # ---- process
 
@@ -312,9 +328,16 @@ class Server:
         self._listen_mismatch = None
         self.port = None
         self.returncode = None
+        limit = self.nofile
+
+        def limit_descriptors():
+            if limit is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
         self.proc = subprocess.Popen([self.bin, "serve", "--listen", "127.0.0.1:0"],
                                      env=self.env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     preexec_fn=limit_descriptors if limit else None)
         self._readers = [
             threading.Thread(target=self._drain, args=(self.proc.stdout, True), daemon=True),
             threading.Thread(target=self._drain, args=(self.proc.stderr, False), daemon=True),
@@ -450,8 +473,8 @@ class Server:
 
     # ---- clients
 
-    def client(self, bearer: str | None = None) -> "Client":
-        return Client(self, bearer=bearer)
+    def client(self, bearer: str | None = None, source: str | None = None) -> "Client":
+        return Client(self, bearer=bearer, source=source)
 
     def admin_client(self) -> "Client":
         c = self.client()
@@ -504,11 +527,14 @@ OMIT = _MISSING  # ticket_payload(field=OMIT) leaves a default field out
 
 
 class Client:
-    """HTTP client for one user: a cookie session (after login) or a bearer token."""
+    """HTTP client for one user: a cookie session (after login) or a bearer token.
+    source: the local address to connect from (any of 127.0.0.0/8), to look like
+    another client machine; default the system's choice (127.0.0.1)."""
 
-    def __init__(self, server: Server, bearer: str | None = None):
+    def __init__(self, server: Server, bearer: str | None = None, source: str | None = None):
         self.server = server
         self.bearer = bearer
+        self.source = source
         self.cookies: dict[str, str] = {}
         self.csrf_token: str | None = None
         self.user: dict | None = None
@@ -544,7 +570,9 @@ class Client:
                     del hdrs[existing]
                 if v is not None:
                     hdrs[k] = v
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=timeout)
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=timeout,
+                                          source_address=(self.source, 0) if self.source
+                                          else None)
         try:
             conn.request(method, path, body=body, headers=hdrs)
             resp = conn.getresponse()
@@ -604,7 +632,7 @@ class Client:
         if r.status != 200:
             raise AssertionError(f"login of {email} failed: {r!r}")
         body = r.json()
-        if SESSION_COOKIE not in self.cookies:
+        if SESSION_COOKIE not in self.cookies and SECURE_SESSION_COOKIE not in self.cookies:
             raise AssertionError(f"login of {email} set no {SESSION_COOKIE} cookie: "
                                  f"{r.headers.get_all('Set-Cookie')}")
         self.csrf_token = body["csrf_token"]
@@ -872,11 +900,12 @@ class DeskTestCase(unittest.TestCase):
     admin: Client
     backend: str | None = None
     server_env: dict | None = None  # extra environment of the class's server
+    server_nofile: int | None = None  # its descriptor limit, if not the test's own
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = Server(cls.backend, extra_env=cls.server_env)
+        cls.server = Server(cls.backend, extra_env=cls.server_env, nofile=cls.server_nofile)
         cls.server.start()
         cls.addClassCleanup(cls.server.close)
         cls.admin = cls.server.admin_client()

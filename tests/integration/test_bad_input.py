@@ -336,7 +336,8 @@ class BadInputTests(DeskTestCase):
             ("POST", f"{API}/tickets/{tid}"), ("GET", f"{API}/tickets/{tid}/transitions"),
             ("PATCH", f"{API}/tickets/{tid}/events"), ("GET", f"{API}/auth/login"),
             ("POST", "/healthz"), ("PATCH", f"{API}/settings/priority-matrix"),
-            ("GET", f"{API}/tokens"), ("DELETE", f"{API}/users"),
+            ("PUT", f"{API}/tokens"), ("GET", f"{API}/tokens/1"), ("DELETE", f"{API}/users"),
+            ("POST", f"{API}/settings/routing"), ("DELETE", f"{API}/settings/api-tokens"),
         ]
         for method, path in cases:
             with self.subTest(method=method, path=path), self.changes_nothing():

@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
     API, INTERNAL_TICKET_FIELDS, SESSION_COOKIE, DeskTestCase, Server, expected_support_level,
-    unique)
+    new_password, unique, wait_until)
 import wsclient  # noqa: E402
 
 LIVE = f"{API}/live"
@@ -35,6 +35,8 @@ class LiveTests(DeskTestCase):
         cls.requester_user, cls.requester = cls.make_user("requester")
         cls.requester2_user, cls.requester2 = cls.make_user("requester")
         cls.group = cls.admin.create_group(support_level=1, member_ids=[cls.agent_user["id"]])
+        # New tickets are routed to cls.group (the first group of level 1), not to this one.
+        cls.other_group = cls.admin.create_group(support_level=1)
 
     # ------------------------------------------------------------------ helpers
 
@@ -169,17 +171,23 @@ class LiveTests(DeskTestCase):
         t = self.requester.create_ticket()
         note = unique("staff note ")
         self.agent.comment(t["id"], note, internal=True)
-        self.agent.patch_ticket(t["id"], group_id=self.group["id"])
-        kinds = []
-        for _ in range(3):
+        self.agent.patch_ticket(t["id"], group_id=self.other_group["id"])
+        got = []
+        for _ in range(4):
             msg = self.next_event(ws, {t["id"]})
-            kinds.append(msg["event"]["kind"])
-            if msg["event"]["kind"] == "note":
-                self.assertEqual(msg["event"]["body"], note)
-                self.assertIs(msg["event"]["internal"], True)
-            if msg["event"]["kind"] == "assignment":
-                self.assertEqual(msg["ticket"]["group_id"], self.group["id"], repr(msg))
-        self.assertEqual(kinds, ["created", "note", "assignment"])
+            e = msg["event"]
+            got.append((e["kind"], e["actor_type"]))
+            if e["kind"] == "note":
+                self.assertEqual(e["body"], note)
+                self.assertIs(e["internal"], True)
+            if e["kind"] == "assignment":
+                self.assertIs(e["internal"], True, repr(msg))
+                self.assertEqual(e["field"], "group_id", repr(msg))
+            if e["kind"] == "assignment" and e["actor_type"] == "user":
+                self.assertEqual(msg["ticket"]["group_id"], self.other_group["id"], repr(msg))
+        # The routing of the new ticket to the level-1 group comes right after its creation.
+        self.assertEqual(got, [("created", "user"), ("assignment", "system"), ("note", "user"),
+                               ("assignment", "user")])
 
     def test_requester_gets_public_replies_but_never_internal_events(self):
         ws = self.open_live(self.requester)
@@ -306,6 +314,126 @@ class LiveTests(DeskTestCase):
         self.assertEqual((msg["type"], msg.get("event", {}).get("body")), ("event", marker),
                          f"a watcher of ticket {other['id']} got presence of {tid}: {msg}")
 
+    # ------------------------------------------------------------------ rights of now
+
+    def expect_closed(self, ws, what, timeout=DEADLINE):
+        """Waits for the server to end the channel (messages meanwhile are skipped)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                ws.recv_json(max(deadline - time.monotonic(), 0.001))
+            except wsclient.ConnectionClosed:
+                return
+            except wsclient.Timeout:
+                self.fail(f"the channel stayed open {timeout:.0f}s after {what}")
+
+    def expect_open(self, ws, client, what):
+        """The channel still answers and still delivers: a new ticket's created event."""
+        ws.ping(DEADLINE)
+        t = self.requester.create_ticket()
+        msg = self.next_event(ws, {t["id"]}, f"an event, after {what}")
+        self.assertEqual(msg["event"]["kind"], "created")
+
+    def second_session(self, user, client, server=None):
+        c = (server or self.server).client()
+        c.login(user["email"], client.password)
+        return c
+
+    def test_signing_out_closes_that_sessions_channel(self):
+        u, c = self.make_user("agent")
+        other = self.second_session(u, c)
+        ws, ws_other = self.open_live(c), self.open_live(other)
+        self.assertStatus(c.post(f"{API}/auth/logout"), 204)
+        self.expect_closed(ws, "its session signed out")
+        self.expect_open(ws_other, other, "another session of the user signed out")
+
+    def test_own_password_change_closes_the_other_sessions_channels(self):
+        u, c = self.make_user("agent")
+        other = self.second_session(u, c)
+        ws, ws_other = self.open_live(c), self.open_live(other)
+        new = new_password()
+        self.server.known_passwords.append(new)
+        r = c.patch(f"{API}/users/{u['id']}", json={"password": new,
+                                                     "current_password": c.password})
+        self.assertStatus(r, 200)
+        self.expect_closed(ws_other, "the user changed their password in another session")
+        self.expect_open(ws, c, "the user changed their password in this session")
+
+    def test_deactivation_role_change_or_password_set_closes_the_users_channels(self):
+        for change in ({"active": False}, {"role": "requester"}, {"role": "supervisor"},
+                       {"password": new_password()}):
+            with self.subTest(change=sorted(change)):
+                u, c = self.make_user("agent")
+                other = self.second_session(u, c)
+                channels = [self.open_live(c), self.open_live(other)]
+                self.assertStatus(self.admin.patch(f"{API}/users/{u['id']}", json=change), 200)
+                for ws in channels:
+                    self.expect_closed(ws, f"an admin's change {sorted(change)}")
+
+    def test_a_channel_follows_its_organisation_turning_off_sharing(self):
+        org = self.admin.create_organisation(shared_tickets=True)
+        a, ca = self.make_user("requester", organisation_id=org["id"])
+        b, cb = self.make_user("requester", organisation_id=org["id"])
+        shared = ca.create_ticket()
+        own = cb.create_ticket()
+        ws = self.open_live(cb)
+        first = unique("shared reply ")
+        self.agent.comment(shared["id"], first)
+        msg = self.next_event(ws, {shared["id"]}, "a reply on a co-member's shared ticket")
+        self.assertEqual(msg["event"]["body"], first)
+
+        self.assertStatus(self.admin.patch(f"{API}/organisations/{org['id']}",
+                                           json={"shared_tickets": False}), 200)
+        self.assertProblem(cb.get(f"{API}/tickets/{shared['id']}"), 404)
+
+        def stopped():
+            """One round: a reply on the co-member's ticket, then one on b's own as a
+            marker; whether the first reached b before the marker."""
+            leak, marker = unique("after "), unique("marker ")
+            self.agent.comment(shared["id"], leak)
+            self.agent.comment(own["id"], marker)
+            got = self.next_message(
+                ws, lambda m: m["type"] == "event" and m["event"]["body"] in (leak, marker),
+                "the reply on the co-member's ticket or the marker")
+            if got["event"]["body"] == leak:
+                self.next_message(ws, lambda m: m["type"] == "event"
+                                  and m["event"]["body"] == marker, "the marker")
+                return False
+            return True
+
+        wait_until(stopped, 5.0, "the channel to stop delivering the co-member's ticket",
+                   interval=0.2)
+        self.assertTrue(stopped(), "delivery of the co-member's ticket resumed")
+
+    def test_channels_close_on_every_node(self):
+        if self.server.backend != "postgres":
+            self.skipTest("several nodes need PostgreSQL (SQLite supports a single node)")
+        node2 = Server(self.server.backend)
+        node2.db = self.server.db
+        node2.launch()
+        self.addCleanup(self._stop_node, node2)
+        # Sign-out through node 1 closes that session's channel on node 2.
+        u, c = self.make_user("agent")
+        other = self.second_session(u, c, server=node2)
+        ws, ws_other = self.open_live(c, server=node2), self.open_live(other, server=node2)
+        self.assertStatus(c.post(f"{API}/auth/logout"), 204)
+        self.expect_closed(ws, "its session signed out on the other node")
+        ws_other.ping(DEADLINE)
+        # A password change through node 1 closes the other sessions' channels on node 2.
+        mine = self.second_session(u, other)
+        new = new_password()
+        self.server.known_passwords.append(new)
+        self.assertStatus(mine.patch(f"{API}/users/{u['id']}", json={
+            "password": new, "current_password": other.password}), 200)
+        self.expect_closed(ws_other, "a password change on the other node")
+        # Deactivation and a role change through node 1 close the channels on node 2.
+        for change in ({"active": False}, {"role": "requester"}):
+            with self.subTest(change=sorted(change)):
+                v, cv = self.make_user("agent")
+                ws = self.open_live(cv, server=node2)
+                self.assertStatus(self.admin.patch(f"{API}/users/{v['id']}", json=change), 200)
+                self.expect_closed(ws, f"{sorted(change)} on the other node")
+
     # ------------------------------------------------------------------ admission
 
     def test_foreign_origin_is_refused(self):
@@ -369,7 +497,9 @@ class LiveTests(DeskTestCase):
         body = unique("reply via node 2 ")
         via2.comment(t["id"], body)
         marker = via2.create_ticket(requester_id=self.requester_user["id"])
-        want = [(t["id"], "created"), (t["id"], "reply"), (marker["id"], "created")]
+        # Each new ticket is routed to the level-1 group right after its creation.
+        want = [(t["id"], "created"), (t["id"], "assignment"), (t["id"], "reply"),
+                (marker["id"], "created"), (marker["id"], "assignment")]
         for name, ws in (("node 1", ws1), ("node 2", ws2)):
             got = [] if name == "node 1" else [(t["id"], "created")]
             while len(got) < len(want):

@@ -158,7 +158,13 @@ class GroupListFilterAndActorNameTests(DeskTestCase):
         events = self.admin.events(tickets[g2["id"]])
         self.assertTrue(events)
         for e in events:
-            self.assertEqual(e["actor_name"], me["name"])
+            if e["actor_type"] == "system":
+                # the routing of the new ticket to the level-1 group: the desk itself
+                self.assertEqual((e["kind"], e["actor_id"], e["actor_name"], e["new_value"]),
+                                 ("assignment", None, "routing", str(g1["id"])), repr(e))
+            else:
+                self.assertEqual(e["actor_name"], me["name"])
+        self.assertIn(("assignment", "user"), [(e["kind"], e["actor_type"]) for e in events])
 
 
 class CallerWithoutEmailTests(DeskTestCase):

@@ -107,6 +107,18 @@ class SecurityTests(DeskTestCase):
         self.assertEqual(r.status, 201, r)
         return r.json()["id"]
 
+    def own_token_id(self, role):
+        """The id of a new token of the role's user (made by the CLI, which any role may
+        be given a token by); for the anonymous variants, any id."""
+        if role not in ROLES:
+            return 1
+        name = unique("cli token ")
+        res = self.server.run_cli(["token", "create", self.users[role]["email"], "--name", name])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        listed = self.clients[role].get(f"{API}/tokens")
+        self.assertStatus(listed, 200)
+        return next(t["id"] for t in listed.json()["items"] if t["name"] == name)
+
     def login_body(self, role):
         if role in ROLES:
             return {"email": self.users[role]["email"], "password": self.clients[role].password}
@@ -193,9 +205,10 @@ class SecurityTests(DeskTestCase):
                   path_id=lambda role: t.admin.create_organisation()["id"], body=name_body),
             Route("GET", "/groups", staff_only(200)),
             Route("GET", "/groups/{id}", staff_only(200), path_id=lambda role: t.group["id"]),
-            Route("POST", "/groups", admin_only(CREATED),
+            # Supervisors manage groups too (issue 7, web app 12).
+            Route("POST", "/groups", expect(403, 403, CREATED, CREATED),
                   body=lambda role: {"name": unique("Group "), "support_level": 2}),
-            Route("PATCH", "/groups/{id}", admin_only(200),
+            Route("PATCH", "/groups/{id}", expect(403, 403, 200, 200),
                   path_id=lambda role: t.admin.create_group()["id"], body=name_body),
             Route("GET", "/categories", everyone(200)),
             Route("GET", "/categories/{id}", everyone(200), path_id=lambda role: t.category["id"]),
@@ -214,7 +227,17 @@ class SecurityTests(DeskTestCase):
             Route("POST", "/admin/jobs/{id}/retry", admin_only(200),
                   path_id=lambda role: t.server.insert_job("test.table", status="failed"),
                   name="a failed job"),
-            Route("POST", "/tokens", everyone(201), body=lambda role: {"name": unique("tok ")}),
+            Route("POST", "/tokens", staff_only(201), body=lambda role: {"name": unique("tok ")},
+                  name="the default: staff only"),
+            Route("GET", "/tokens", everyone(200)),
+            Route("DELETE", "/tokens/{id}", everyone(204), path_id=t.own_token_id,
+                  name="one's own"),
+            Route("GET", "/settings/routing", staff_only(200)),
+            Route("PUT", "/settings/routing", admin_only(200),
+                  body=lambda role: {"group_by_level": True}),
+            Route("GET", "/settings/api-tokens", staff_only(200)),
+            Route("PUT", "/settings/api-tokens", admin_only(200),
+                  body=lambda role: {"who": "staff"}),
             Route("GET", "/tickets/counts", staff_only(200)),
             Route("GET", "/escalation-contacts", staff_only(200)),
             Route("POST", "/escalation-contacts", admin_only(201),
@@ -548,9 +571,18 @@ class SecurityTests(DeskTestCase):
                                    401)
         self.assertEqual(len(self.admin.list_all({"requester_id": u["id"]})), n)
 
-        # a requester's token carries a requester's rights
+        # a requester's token carries a requester's rights (requesters may create tokens
+        # only when the desk lets everyone: by default only staff)
         ru, rc = self.make_user("requester")
-        rbot = self.server.client(bearer=rc.create_token())
+        self.assertProblem(rc.post(f"{API}/tokens", json={"name": unique("tok ")}), 403)
+        self.assertStatus(self.admin.put(f"{API}/settings/api-tokens", json={"who": "everyone"}),
+                          200)
+        try:
+            rtoken = rc.create_token()
+        finally:
+            self.assertStatus(self.admin.put(f"{API}/settings/api-tokens", json={"who": "staff"}),
+                              200)
+        rbot = self.server.client(bearer=rtoken)
         t = rbot.create_ticket()
         self.assertNoInternalFields(t, "via a requester token")
         self.assertProblem(rbot.patch(f"{API}/tickets/{t['id']}", json={"subject": "x"}), 403)
@@ -654,7 +686,8 @@ class SecurityTests(DeskTestCase):
         u, c = self.make_user("requester")
         new_pw = new_password()
         self.server.known_passwords.append(new_pw)
-        r = c.patch(f"{API}/users/{u['id']}", json={"password": new_pw})
+        r = c.patch(f"{API}/users/{u['id']}",
+                    json={"password": new_pw, "current_password": c.password})
         self.assertStatus(r, 200)
         fresh = self.server.client()
         fresh.login(u["email"], new_pw)
@@ -689,8 +722,13 @@ class SecurityTests(DeskTestCase):
             if path.startswith(f"{API}/openapi.json"):
                 continue  # the schema names its password fields, it holds no values
             if b"password" in body.lower() or b"hash" in body.lower():
-                self.assertNotRegex(blob, r'"[a-z_]*(password|hash)[a-z_]*"\s*:',
-                                    f"password-like field in the response to {method} {path}")
+                # the one such key allowed: User's boolean must_change_password
+                keys = re.findall(r'"([a-z_]*(?:password|hash)[a-z_]*)"\s*:\s*(\S{0,5})', blob)
+                for key, value in keys:
+                    self.assertEqual(key, "must_change_password",
+                                     f"password-like field in the response to {method} {path}")
+                    self.assertRegex(value, r"^(true|false)\b",
+                                     f"must_change_password not a boolean in {method} {path}")
         log = self.server.log_text()
         for p in secrets_:
             self.assertNotIn(p, log, "a password was written to the server log")

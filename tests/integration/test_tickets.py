@@ -94,7 +94,8 @@ class TicketTests(DeskTestCase):
         self.assertIsNone(t["category_id"])
         self.assertIsNone(t["resolved_at"])
         self.assertIsNone(t["closed_at"])
-        self.assertEqual(set(t["allowed_transitions"]), {"assigned", "in_progress", "cancelled"})
+        # "assigned" is offered only once someone is assigned (issue 7, web app 11).
+        self.assertEqual(set(t["allowed_transitions"]), {"in_progress", "cancelled"})
 
         got = self.admin.get(f"{API}/tickets/{t['id']}")
         self.assertStatus(got, 200)
@@ -266,6 +267,8 @@ class TicketTests(DeskTestCase):
         everything = self.admin.list_all({"requester_id": fx["requester_id"]})
         self.assertEqual(set(ids(everything)), set(final), "requester_id filter")
         for item in everything:
+            # Lists add staff's unread mark to the ticket.
+            self.assertIn(item.pop("unread"), (True, False))
             self.assertEqual(item, final[item["id"]], "list items are full tickets")
         for params, pred in self.filter_cases(fx):
             with self.subTest(params=params):
@@ -568,8 +571,13 @@ class TicketTests(DeskTestCase):
 
     def test_full_lifecycle(self):
         t = self.admin.create_ticket()
-        current = t
-        for to in ("assigned", "in_progress", "pending", "in_progress", "resolved", "closed"):
+        # "assigned" needs someone assigned (not offered, 409 until then); assigning
+        # moves it there.
+        self.assertNotIn("assigned", t["allowed_transitions"])
+        self.assertIllegalMove(t["id"], "assigned")
+        current = self.admin.patch_ticket(t["id"], assignee_id=self.agent_user["id"])
+        self.assertEqual(current["status"], "assigned")
+        for to in ("in_progress", "pending", "in_progress", "resolved", "closed"):
             with self.subTest(frm=current["status"], to=to):
                 self.assertIn(to, current["allowed_transitions"])
                 n = self.event_count(t["id"])
@@ -727,6 +735,7 @@ class TicketTests(DeskTestCase):
     # ------------------------------------------------------------------ events
 
     def test_events_are_listed_in_order(self):
+        self.admin.create_group(support_level=1)  # so that the new ticket is routed
         t = self.admin.create_ticket(impact="not_critical", criticality="low")
         tid = t["id"]
         self.admin.comment(tid, "public answer")
@@ -734,14 +743,22 @@ class TicketTests(DeskTestCase):
         self.admin.patch_ticket(tid, subject="Changed " + unique())
         self.admin.transition(tid, "in_progress")
         self.admin.escalate(tid, 3, "escalated for order test")
-        events = self.admin.events(tid)
+        timeline = self.admin.events(tid)
+        self.assertTrue(all(a["id"] < b["id"] for a, b in zip(timeline, timeline[1:])),
+                        "event ids not increasing")
+        self.assertTrue(all(a["created_at"] <= b["created_at"]
+                            for a, b in zip(timeline, timeline[1:])), "event times go backwards")
+        # The desk routes the new ticket to the level-1 group (an internal assignment by the
+        # system "routing") before anyone acts on it.
+        routed = timeline[1]
+        self.assertEqual((routed["kind"], routed["field"], routed["actor_type"],
+                          routed["actor_id"], routed["actor_name"], routed["internal"]),
+                         ("assignment", "group_id", "system", None, "routing", True), repr(routed))
+        self.assertEqual(routed["new_value"], str(t["group_id"]))
+        events = timeline[:1] + timeline[2:]
         self.assertEqual([e["kind"] for e in events[:5]],
                          ["created", "reply", "note", "field_change", "status_change"])
         self.assertIn("escalation", [e["kind"] for e in events[5:]])
-        self.assertTrue(all(a["id"] < b["id"] for a, b in zip(events, events[1:])),
-                        "event ids not increasing")
-        self.assertTrue(all(a["created_at"] <= b["created_at"] for a, b in zip(events, events[1:])),
-                        "event times go backwards")
         for e in events:
             self.assertEqual(e["ticket_id"], tid)
             self.assertRegex(e["created_at"], TIMESTAMP_RE)
