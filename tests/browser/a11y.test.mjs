@@ -39,6 +39,23 @@ async function apiGet(page, p) {
   }, p);
 }
 
+/** Calls the API from the page with its session and CSRF token. */
+async function call(page, method, p, body, headers = {}) {
+  return page.evaluate(
+    async ([m, u, b, h]) => {
+      const r = await fetch(`/api/v1${u}`, {
+        method: m,
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('sd.csrf') ?? '', ...h },
+        body: b === undefined ? undefined : JSON.stringify(b),
+        credentials: 'same-origin',
+      });
+      const text = await r.text();
+      return { status: r.status, body: text ? JSON.parse(text) : null, etag: r.headers.get('ETag') };
+    },
+    [method, p, body, headers],
+  );
+}
+
 async function waitLive(page) {
   await page.locator('[data-testid=live-state].live-open').waitFor({ timeout: WAIT });
 }
@@ -169,6 +186,8 @@ test('axe: every admin page, with its editor open', async (t) => {
       ['categories', 'Nueva categoría'],
       ['matrix', null],
       ['auto-close', null],
+      ['routing', null],
+      ['api-tokens', null],
       ['jobs', null],
       ['escalation', 'Nuevo contacto'],
     ];
@@ -179,11 +198,15 @@ test('axe: every admin page, with its editor open', async (t) => {
         await page.locator('[data-testid=admin-matrix] select').nth(8).waitFor({ timeout: WAIT });
       } else if (section === 'auto-close') {
         await page.locator('[data-testid=admin-auto-close] #ac-hours').waitFor({ timeout: WAIT });
+      } else if (section === 'routing') {
+        await page.locator('[data-testid=routing-by-level]').waitFor({ timeout: WAIT });
+      } else if (section === 'api-tokens') {
+        await page.locator('[data-testid=admin-token-policy] input[type=radio]').first().waitFor({ timeout: WAIT });
       } else if (section === 'jobs') {
         await page.locator('[data-testid=admin-jobs] [data-testid=job-count-queued]').waitFor({ timeout: WAIT });
         await page.locator('[data-testid=admin-jobs] tbody tr').first().waitFor({ timeout: WAIT });
       } else if (section === 'escalation') {
-        // The demo directory starts empty.
+        // The table, whether or not the demo filled it.
         await page.locator('[data-testid=admin-escalation]').waitFor({ timeout: WAIT });
       } else {
         await page.locator(`[data-testid=admin-${section}] :is(tbody tr, li)`).first().waitFor({ timeout: WAIT });
@@ -221,6 +244,97 @@ test('axe: every admin page, with its editor open', async (t) => {
     await page.locator('form.editor button[type=submit]').click();
     await page.locator('[data-testid=admin-escalation] tbody tr', { hasText: 'Teresa Quintana Demo' }).waitFor({ timeout: WAIT });
     await audit(t, page, 'admin escalation, one contact');
+  } finally {
+    await context.close();
+  }
+});
+
+test('axe: my account, my API tokens, a change review (412), a closed request\'s follow-up, a forced new password', async (t) => {
+  const agent = await signIn(browser, server.url, USERS.agent, '/account');
+  const other = await signIn(browser, server.url, USERS.agent2, '/queue/open');
+  const req = await signIn(browser, server.url, USERS.requester, '/');
+  try {
+    const { page } = agent;
+    await page.locator('[data-testid=account] #acc-tz').waitFor({ timeout: WAIT });
+    await audit(t, page, 'my account');
+    await page.locator('[data-testid=tokens-link]').click();
+    await page.locator('[data-testid=token-form]').waitFor({ timeout: WAIT });
+    await page.locator('#tk-name').fill('Para axe');
+    await page.locator('[data-testid=token-create]').click();
+    await page.locator('[data-testid=token-secret]').waitFor({ timeout: WAIT });
+    await audit(t, page, 'my API tokens, a new one shown');
+    await page.getByRole('button', { name: 'Revocar el token Para axe' }).click();
+    await audit(t, page, 'my API tokens, revoke asked');
+    await page.locator('[data-testid=token-list] .confirm button.danger').click();
+
+    // A ticket two agents change at once: the review of what changed.
+    const tk = (await call(req.page, 'POST', '/tickets', {
+      type: 'incident', subject: 'Revisión de cambios', description: 'Para axe.', impact: 'not_critical', criticality: 'low',
+    })).body;
+    await page.goto(`/#/tickets/${tk.id}`);
+    await page.locator('[data-testid=agent-ticket] h1').waitFor({ timeout: WAIT });
+    const seen = await call(other.page, 'GET', `/tickets/${tk.id}`);
+    assert.equal((await call(other.page, 'PATCH', `/tickets/${tk.id}`, { criticality: 'high' }, { 'If-Match': seen.etag })).status, 200);
+    await page.locator('[data-testid=composer-text]').fill('Respuesta que llega tarde');
+    await page.locator('[data-testid=composer-send]').click();
+    await page.locator('[data-testid=conflict]').waitFor({ timeout: WAIT });
+    await audit(t, page, 'agent ticket view, a change review');
+    await page.locator('[data-testid=conflict-discard]').click();
+    await page.locator('[data-testid=composer-text]').fill('');
+
+    // The escalation directory, from the agents' menu.
+    await page.locator('[data-testid=nav-escalation]').click();
+    await page.locator('[data-testid=admin-escalation] tbody tr').first().waitFor({ timeout: WAIT });
+    await audit(t, page, 'escalation directory (agent)');
+
+    // The requester: the cancel question, then a closed request and its follow-up.
+    const rp = req.page;
+    await rp.goto(`/#/tickets/${tk.id}`);
+    await rp.locator('[data-testid=cancel-own]').click();
+    await rp.locator('[data-testid=cancel-own-confirm]').waitFor();
+    await audit(t, rp, 'requester ticket view, cancel asked');
+    await rp.locator('[data-testid=cancel-own-yes]').click();
+    await rp.locator('[data-testid=closed-note]').waitFor({ timeout: WAIT });
+    await audit(t, rp, 'requester ticket view, closed');
+    await rp.locator('[data-testid=follow-up]').click();
+    await rp.locator('[data-testid=follow-up-intro]').waitFor({ timeout: WAIT });
+    await rp.locator('[data-testid=new-request] button[type=submit]').click();
+    await rp.locator('[data-testid=new-request] small.error').first().waitFor({ timeout: WAIT });
+    await audit(t, rp, 'follow-up request, with an error');
+
+    // At a phone's width, the header's menu open.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/#/queue/open');
+    await page.locator('[data-testid=queue] tbody tr').first().waitFor({ timeout: WAIT });
+    await page.locator('[data-testid=menu-toggle]').click();
+    await audit(t, page, 'queue at 390 px, menu open');
+  } finally {
+    await agent.context.close();
+    await other.context.close();
+    await req.context.close();
+  }
+
+  // Someone else set the password: the page that asks for a new one.
+  const admin = await signIn(browser, server.url, USERS.admin, '/admin/users');
+  const email = `axe.clave.${Date.now().toString(36)}@demo.example.com`;
+  try {
+    const made = await call(admin.page, 'POST', '/users', { role: 'requester', name: 'Clave Axe', email, password: 'primera-clave' });
+    assert.equal((await call(admin.page, 'PATCH', `/users/${made.body.id}`, { password: 'puesta-por-admin' })).status, 200);
+  } finally {
+    await admin.context.close();
+  }
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1400, height: 900 }, locale: 'es-MX' });
+  try {
+    const page = await context.newPage();
+    await page.goto('/#/');
+    await page.locator('input[name=email]').fill(email);
+    await page.locator('input[name=password]').fill('puesta-por-admin');
+    await page.locator('[data-testid=login-form] button[type=submit]').click();
+    await page.locator('[data-testid=change-password]').waitFor({ timeout: WAIT });
+    await audit(t, page, 'forced new password');
+    await page.locator('[data-testid=password-submit]').click();
+    await page.locator('#pw-current-error').waitFor({ timeout: WAIT });
+    await audit(t, page, 'forced new password, with errors');
   } finally {
     await context.close();
   }

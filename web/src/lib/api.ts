@@ -12,8 +12,12 @@ import type {
   PriorityMatrix,
   QueueCounts,
   StatusInfo,
+  RoutingPolicy,
   Ticket,
   TicketEvent,
+  TokenPolicy,
+  ApiToken,
+  NewApiToken,
   User,
 } from './types';
 
@@ -42,7 +46,11 @@ export interface FieldError {
   code?: string; // stable, for translation (see fieldErrors)
 }
 
-/** An answer other than 2xx, carrying the problem+json body when there is one. */
+/**
+ * An answer other than 2xx, carrying the problem+json body when there is one.
+ * `detail` is the server's English, for logs only: the screens say what
+ * happened from `status`, `code` and the field codes (see errors.ts).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -50,9 +58,19 @@ export class ApiError extends Error {
     readonly detail: string,
     readonly errors: FieldError[] = [],
     readonly retryAfter: number | null = null,
+    /** The problem's code, the last part of its `type` (`conflict`, `precondition_failed`, ...). */
+    readonly code: string = '',
+    /** For a conflict: the record that is already there (a duplicate caller, a taken email). */
+    readonly existingId: number | null = null,
   ) {
     super(detail || title || `HTTP ${status}`);
   }
+}
+
+/** A body and the entity tag that came with it (a ticket's version). */
+export interface Versioned<T> {
+  data: T;
+  etag: string | null;
 }
 
 type Query = Record<string, string | number | boolean | null | undefined>;
@@ -67,15 +85,16 @@ export function queryString(q: Query): string {
   return s ? `?${s}` : '';
 }
 
-async function request<T>(
+async function requestVersioned<T>(
   method: string,
   path: string,
   body?: unknown,
-  opts: { quiet401?: boolean } = {},
-): Promise<T> {
+  opts: { quiet401?: boolean; ifMatch?: string | null } = {},
+): Promise<Versioned<T>> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrf) headers['X-CSRF-Token'] = csrf;
+  if (opts.ifMatch) headers['If-Match'] = opts.ifMatch;
   let res: Response;
   try {
     res = await fetch(`/api/v1${path}`, {
@@ -87,7 +106,7 @@ async function request<T>(
   } catch (e) {
     throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
   }
-  if (res.status === 204) return undefined as T;
+  if (res.status === 204) return { data: undefined as T, etag: null };
   const text = await res.text();
   let data: unknown = undefined;
   if (text) {
@@ -98,19 +117,36 @@ async function request<T>(
     }
   }
   if (!res.ok) {
-    const p = (data ?? {}) as { title?: string; detail?: string; errors?: FieldError[] };
+    const p = (data ?? {}) as {
+      type?: string;
+      title?: string;
+      detail?: string;
+      errors?: FieldError[];
+      existing_id?: number;
+    };
     const retry = Number(res.headers.get('Retry-After'));
     const err = new ApiError(
       res.status,
       p.title ?? res.statusText,
       p.detail ?? '',
-      p.errors ?? [],
+      Array.isArray(p.errors) ? p.errors : [],
       Number.isFinite(retry) && retry > 0 ? retry : null,
+      typeof p.type === 'string' ? (p.type.split('/').pop() ?? '') : '',
+      typeof p.existing_id === 'number' && p.existing_id > 0 ? p.existing_id : null,
     );
     if (res.status === 401 && !opts.quiet401) onUnauthorized();
     throw err;
   }
-  return data as T;
+  return { data: data as T, etag: res.headers.get('ETag') };
+}
+
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { quiet401?: boolean } = {},
+): Promise<T> {
+  return (await requestVersioned<T>(method, path, body, opts)).data;
 }
 
 const get = <T>(path: string, q: Query = {}) => request<T>('GET', path + queryString(q));
@@ -143,6 +179,7 @@ export interface NewTicket {
   channel?: string;
   requester_id?: number;
   category_id?: number;
+  follow_up_of?: number;
 }
 
 export const api = {
@@ -168,6 +205,20 @@ export const api = {
   escalate: (id: number, to_level: number, reason: string) =>
     post<TicketEvent>(`/tickets/${id}/escalations`, { to_level, reason }),
   events: (id: number) => get<{ items: TicketEvent[] }>(`/tickets/${id}/events`),
+
+  // The agent's ticket view: each change names the version it was made on
+  // (If-Match); a 412 means someone changed the ticket meanwhile.
+  versioned: {
+    ticket: (id: number) => requestVersioned<Ticket>('GET', `/tickets/${id}`),
+    update: (id: number, fields: Record<string, unknown>, etag: string | null) =>
+      requestVersioned<Ticket>('PATCH', `/tickets/${id}`, fields, { ifMatch: etag }),
+    transition: (id: number, to: string, etag: string | null) =>
+      requestVersioned<Ticket>('POST', `/tickets/${id}/transitions`, { to }, { ifMatch: etag }),
+    comment: (id: number, body: string, internal: boolean, etag: string | null) =>
+      requestVersioned<TicketEvent>('POST', `/tickets/${id}/comments`, { body, internal }, { ifMatch: etag }),
+    escalate: (id: number, to_level: number, reason: string, etag: string | null) =>
+      requestVersioned<TicketEvent>('POST', `/tickets/${id}/escalations`, { to_level, reason }, { ifMatch: etag }),
+  },
   statuses: () => get<{ items: StatusInfo[] }>('/statuses'),
 
   users: (q: Query) => get<Page<User>>('/users', q),
@@ -195,6 +246,14 @@ export const api = {
 
   autoClose: () => get<AutoClosePolicy>('/settings/auto-close'),
   saveAutoClose: (p: AutoClosePolicy) => put<AutoClosePolicy>('/settings/auto-close', p),
+  routing: () => get<RoutingPolicy>('/settings/routing'),
+  saveRouting: (p: RoutingPolicy) => put<RoutingPolicy>('/settings/routing', p),
+  tokenPolicy: () => get<TokenPolicy>('/settings/api-tokens'),
+  saveTokenPolicy: (p: TokenPolicy) => put<TokenPolicy>('/settings/api-tokens', p),
+
+  tokens: () => get<{ items: ApiToken[] }>('/tokens'),
+  createToken: (t: { name: string; expires_at?: string }) => post<NewApiToken>('/tokens', t),
+  revokeToken: (id: number) => del(`/tokens/${id}`),
 
   jobs: (q: { status?: string; kind?: string; limit?: number; cursor?: string }) =>
     get<JobPage>('/admin/jobs', q),

@@ -7,6 +7,7 @@ import {
   STATUSES,
   type Category,
   type Group,
+  type Organisation,
   type Status,
   type StatusCategory,
   type StatusInfo,
@@ -18,8 +19,9 @@ export const dir = $state<{
   categories: Category[];
   groups: Group[];
   staff: User[];
+  organisations: Organisation[];
   names: Record<number, string>;
-}>({ statuses: [], categories: [], groups: [], staff: [], names: {} });
+}>({ statuses: [], categories: [], groups: [], staff: [], organisations: [], names: {} });
 
 const pending = new Set<number>();
 let loaded: Promise<void> | null = null;
@@ -29,6 +31,7 @@ export function resetDirectory(): void {
   dir.categories = [];
   dir.groups = [];
   dir.staff = [];
+  dir.organisations = [];
   dir.names = {};
   pending.clear();
   loaded = null;
@@ -38,7 +41,7 @@ export function resetDirectory(): void {
 export function loadDirectory(): Promise<void> {
   loaded ??= (async () => {
     const jobs: Promise<unknown>[] = [reloadStatuses(), reloadCategories()];
-    if (isStaff()) jobs.push(reloadGroups(), reloadStaff());
+    if (isStaff()) jobs.push(reloadGroups(), reloadStaff(), reloadOrganisations());
     await Promise.allSettled(jobs);
   })();
   return loaded;
@@ -79,6 +82,16 @@ export async function reloadStaff(): Promise<void> {
   staff.sort((a, b) => a.name.localeCompare(b.name));
   dir.staff = staff;
   for (const u of staff) dir.names[u.id] = u.name;
+}
+
+export async function reloadOrganisations(): Promise<void> {
+  dir.organisations = (await api.organisations()).items;
+}
+
+/** An organisation's name (staff), or its number until the list has it. */
+export function organisationName(id: number | null | undefined): string {
+  if (id === null || id === undefined) return '';
+  return dir.organisations.find((o) => o.id === id)?.name ?? `#${id}`;
 }
 
 export function remember(u: User): void {

@@ -1,6 +1,6 @@
 // The state of an admin page's side editor: what is being edited, the
 // "saved" notice, and the form's errors (overall and by field).
-import { errorText, fieldErrors } from './errors';
+import { errorText, fieldErrors, type ErrorContext } from './errors';
 import { t } from './i18n.svelte';
 
 export class Editor<T> {
@@ -22,7 +22,11 @@ export class Editor<T> {
   }
 
   /** Runs `action` on the draft; on success closes, says "saved" and reloads; on failure shows the errors. */
-  async save(action: (draft: T) => Promise<unknown>, reload: () => Promise<unknown>): Promise<void> {
+  async save(
+    action: (draft: T) => Promise<unknown>,
+    reload: () => Promise<unknown>,
+    ctx: ErrorContext = {},
+  ): Promise<void> {
     if (!this.editing) return;
     this.formError = '';
     this.fields = {};
@@ -32,7 +36,7 @@ export class Editor<T> {
       this.saved = t('common.saved');
       await reload();
     } catch (err) {
-      this.formError = errorText(err);
+      this.formError = errorText(err, ctx);
       this.fields = fieldErrors(err);
     }
   }

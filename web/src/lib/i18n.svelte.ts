@@ -26,6 +26,25 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
   );
 }
 
+/** The message keys that come in a pair `X.one` / `X.other`: `X`. */
+export type PluralKey = MessageKey extends infer K ? (K extends `${infer B}.one` ? B : never) : never;
+
+const pluralRules = new Map<string, Intl.PluralRules>();
+
+/**
+ * A count in words: `X.one` or `X.other` by the language's plural rules,
+ * with `{n}` the number formatted for the language.
+ */
+export function tn(key: PluralKey, n: number, params: Record<string, string | number> = {}): string {
+  let rules = pluralRules.get(locale.lang);
+  if (!rules) {
+    rules = new Intl.PluralRules(locale.lang);
+    pluralRules.set(locale.lang, rules);
+  }
+  const form = rules.select(n) === 'one' ? 'one' : 'other';
+  return t(`${key}.${form}` as MessageKey, { ...params, n: n.toLocaleString(locale.lang) });
+}
+
 /** Translates an enum value by prefix, e.g. tEnum('status', 'new'). */
 export function tEnum(prefix: string, value: string | null | undefined): string {
   if (value === null || value === undefined || value === '') return t('common.none');

@@ -1,6 +1,7 @@
 // Who is signed in. The session itself is the HttpOnly cookie; the CSRF token
 // lives in api.ts (memory + sessionStorage).
 import { api, hasCsrf, setCsrf, setUnauthorizedHandler } from './api';
+import { clearDrafts } from './drafts';
 import { setLocale } from './i18n.svelte';
 import type { User } from './types';
 
@@ -12,6 +13,14 @@ export const session = $state<{ user: User | null; ready: boolean; expired: bool
 
 export function isStaff(u: User | null = session.user): boolean {
   return !!u && u.role !== 'requester';
+}
+
+/**
+ * The queue a member of staff lands on: agents their own tickets, supervisors
+ * and admins, who rarely hold tickets themselves, everything open.
+ */
+export function homeQueue(u: User | null = session.user): string {
+  return u?.role === 'agent' ? 'mine' : 'open';
 }
 
 function adopt(user: User): void {
@@ -51,6 +60,7 @@ export async function signIn(email: string, password: string): Promise<void> {
 }
 
 export async function signOut(): Promise<void> {
+  if (session.user) clearDrafts(session.user.id);
   try {
     await api.logout();
   } catch {

@@ -69,6 +69,9 @@ export interface Ticket {
   updated_at: string;
   resolved_at: string | null;
   closed_at: string | null;
+  follow_up_of?: number | null; // the earlier request this one continues
+  version?: number; // changes with every write (the ETag of the ticket)
+  unread?: boolean; // staff only: something happened since I last opened it, by someone else
   allowed_transitions: Status[];
 }
 
@@ -79,7 +82,8 @@ export type EventKind =
   | 'field_change'
   | 'status_change'
   | 'assignment'
-  | 'escalation';
+  | 'escalation'
+  | 'return'; // sent back down to a lower support level
 
 export interface TicketEvent {
   id: number;
@@ -106,6 +110,7 @@ export interface User {
   language: Language;
   timezone: string;
   active: boolean;
+  must_change_password?: boolean; // someone else set the password: choose a new one
   created_at: string;
   group_ids?: number[];
 }
@@ -139,11 +144,34 @@ export interface AutoClosePolicy {
   after_hours: number; // 1..8760
 }
 
+/** Whether new tickets go to a group serving their support level. */
+export interface RoutingPolicy {
+  group_by_level: boolean;
+}
+
+/** Who may create API tokens. */
+export interface TokenPolicy {
+  who: 'staff' | 'everyone';
+}
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
+/** A token just created: the secret is shown this once. */
+export interface NewApiToken extends ApiToken {
+  token: string;
+}
+
 export const JOB_STATUSES = ['queued', 'running', 'failed', 'done'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Job kinds the web app has words for; others are shown by their name. */
-export const KNOWN_JOB_KINDS = ['ticket.auto_close', 'maintenance.daily'] as const;
+export const KNOWN_JOB_KINDS = ['ticket.auto_close', 'maintenance.daily', 'users.search_keys'] as const;
 
 export interface Job {
   id: number;
