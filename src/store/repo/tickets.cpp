@@ -1,6 +1,8 @@
 #include "store/repo/tickets.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <unordered_map>
 
 #include "domain/lifecycle.hpp"
 #include "domain/text.hpp"
@@ -249,28 +251,21 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
   }
   const char* dir = descending ? " DESC" : " ASC";
   // The sort value comes back after the ticket, for the next cursor, then
-  // the unread mark when a viewer is named.
-  std::string unread = "0";
-  if (q.viewer) {
-    const std::string v = b.next(*q.viewer);
-    unread =
-        "(CASE WHEN last_event_id > COALESCE((SELECT r.event_id FROM ticket_reads r WHERE "
-        "r.user_id = " +
-        v +
-        " AND r.ticket_id = tickets.id), 0) AND COALESCE(last_event_by, "
-        "0) <> " +
-        v + " THEN 1 ELSE 0 END)";
-  }
-  std::string sql = std::string("SELECT ") + kTicketCols + ", " + col + ", " + unread +
-                    " FROM tickets" + w.text + " ORDER BY ";
+  // the ticket's latest event and its author (for the unread marks).
+  std::string sql = std::string("SELECT ") + kTicketCols + ", " + col +
+                    ", last_event_id, last_event_by FROM tickets" + w.text + " ORDER BY ";
   if (!by_id) sql += col + dir + ", ";
   sql += std::string("id") + dir + " LIMIT " + b.next(std::int64_t{q.limit} + 1);
 
   Page<Ticket> page;
   std::vector<Cursor> keys;
+  struct Latest {
+    std::int64_t event_id = 0;
+    std::optional<Id> by;
+  };
+  std::vector<Latest> latest;
   conn().query(sql, b.params, [&](const Row& r) {
     page.items.push_back(ticket_from(r));
-    if (q.viewer) page.items.back().unread_by_viewer = r.i64(kTicketColCount + 1) != 0;
     Cursor c;
     c.id = page.items.back().id;
     if (sort.text)
@@ -278,10 +273,33 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
     else
       c.key = r.i64(kTicketColCount);
     keys.push_back(std::move(c));
+    Latest l;
+    if (!r.is_null(kTicketColCount + 1)) l.event_id = r.i64(kTicketColCount + 1);
+    if (!r.is_null(kTicketColCount + 2)) l.by = r.i64(kTicketColCount + 2);
+    latest.push_back(l);
   });
   if (page.items.size() > static_cast<std::size_t>(q.limit)) {
     page.items.pop_back();
     page.next = keys[page.items.size() - 1];
+  }
+  // The viewer's read marks of the page's tickets alone, in one query after
+  // the page (in the page's query they would be looked up for every row the
+  // sort considers, not only the rows it keeps).
+  if (q.viewer && !page.items.empty()) {
+    std::vector<std::int64_t> ids;
+    for (const auto& t : page.items) ids.push_back(t.id);
+    Binder rb(dialect());
+    const std::string who = rb.next(*q.viewer);
+    std::unordered_map<Id, std::int64_t> read;
+    conn().query("SELECT ticket_id, event_id FROM ticket_reads WHERE user_id = " + who +
+                     " AND " + rb.any_of("ticket_id", ids),
+                 rb.params, [&](const Row& r) { read[r.i64(0)] = r.i64(1); });
+    for (std::size_t i = 0; i < page.items.size(); ++i) {
+      auto& t = page.items[i];
+      const auto it = read.find(t.id);
+      const std::int64_t seen = it == read.end() ? 0 : it->second;
+      t.unread_by_viewer = latest[i].event_id > seen && latest[i].by != *q.viewer;
+    }
   }
   return page;
 }
