@@ -291,8 +291,8 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
     Binder rb(dialect());
     const std::string who = rb.next(*q.viewer);
     std::unordered_map<Id, std::int64_t> read;
-    conn().query("SELECT ticket_id, event_id FROM ticket_reads WHERE user_id = " + who +
-                     " AND " + rb.any_of("ticket_id", ids),
+    conn().query("SELECT ticket_id, event_id FROM ticket_reads WHERE user_id = " + who + " AND " +
+                     rb.any_of("ticket_id", ids),
                  rb.params, [&](const Row& r) { read[r.i64(0)] = r.i64(1); });
     for (std::size_t i = 0; i < page.items.size(); ++i) {
       auto& t = page.items[i];
