@@ -1,0 +1,169 @@
+#include "domain/calendar.hpp"
+
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+namespace sd {
+namespace {
+
+constexpr int kDayMinutes = 24 * 60;
+// How far ahead add_business_time looks for open hours before giving up.
+constexpr int kMaxDays = 3660;
+
+bool is_24x7(const Calendar& c) {
+  if (!c.holidays.empty()) return false;
+  for (const auto& day : c.hours)
+    if (day.size() != 1 || day[0].start != 0 || day[0].end != kDayMinutes) return false;
+  return true;
+}
+
+// The open intervals of one local day, as instants, in order.
+class Days {
+ public:
+  explicit Days(const Calendar& c) : m_c(c), m_zone(date::locate_zone(c.time_zone)) {
+    for (const auto& h : c.holidays) {
+      date::sys_days d;
+      std::istringstream in(h.date);
+      in >> date::parse("%F", d);
+      if (!in.fail()) m_holidays.insert(d.time_since_epoch().count());
+    }
+  }
+
+  // The local date that `t` falls on.
+  date::local_days day_of(Instant t) const {
+    return std::chrono::floor<date::days>(m_zone->to_local(t));
+  }
+
+  template <class F>
+  void each_open(date::local_days day, F f) const {
+    if (m_holidays.count(day.time_since_epoch().count())) return;
+    const unsigned weekday = date::weekday(day).iso_encoding();  // 1 = Monday
+    for (const OpenRange& r : m_c.hours[weekday - 1]) {
+      // A start in a gap (spring forward) begins when the day resumes; an
+      // ambiguous end (fall back) is the later one: each range lasts as long
+      // as the clock on the wall shows it open.
+      const auto start = to_instant(day + std::chrono::minutes(r.start), date::choose::earliest);
+      const auto end = to_instant(day + std::chrono::minutes(r.end), date::choose::latest);
+      if (end > start) f(start, end);
+    }
+  }
+
+ private:
+  Instant to_instant(date::local_time<std::chrono::minutes> t, date::choose how) const {
+    return std::chrono::time_point_cast<Duration>(m_zone->to_sys(t, how));
+  }
+
+  const Calendar& m_c;
+  const date::time_zone* m_zone;
+  std::set<long> m_holidays;
+};
+
+}  // namespace
+
+Calendar calendar_24x7() {
+  Calendar c;
+  c.name = "24x7";
+  c.time_zone = "UTC";
+  for (auto& day : c.hours) day = {OpenRange{0, kDayMinutes}};
+  return c;
+}
+
+std::optional<int> parse_clock_time(std::string_view text, bool end_of_day) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  int h = 0, m = 0;
+  auto digits = [](std::string_view s, int& out) {
+    if (s.size() != 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9') return false;
+    out = (s[0] - '0') * 10 + (s[1] - '0');
+    return true;
+  };
+  if (!digits(text.substr(0, 2), h) || !digits(text.substr(3, 2), m)) return std::nullopt;
+  if (h == 24 && m == 0 && end_of_day) return kDayMinutes;
+  if (h > 23 || m > 59) return std::nullopt;
+  return h * 60 + m;
+}
+
+std::string format_clock_time(int minutes) {
+  minutes = std::clamp(minutes, 0, kDayMinutes);
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", minutes / 60, minutes % 60);
+  return buf;
+}
+
+std::vector<FieldError> check_calendar(const Calendar& c) {
+  std::vector<FieldError> errors;
+  if (!is_known_time_zone(c.time_zone))
+    errors.push_back({"time_zone", "is not a time zone of the IANA database", "unknown_zone"});
+  static constexpr const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  for (std::size_t d = 0; d < 7; ++d) {
+    int last_end = -1;
+    for (const OpenRange& r : c.hours[d]) {
+      const std::string field = std::string("hours.") + kDays[d];
+      if (r.start < 0 || r.start >= kDayMinutes || r.end <= 0 || r.end > kDayMinutes) {
+        errors.push_back({field, "times must be within the day (00:00 to 24:00)", "out_of_range"});
+      } else if (r.end <= r.start) {
+        errors.push_back({field, "each range must end after it starts", "empty_range"});
+      } else if (r.start < last_end) {
+        errors.push_back({field, "ranges must be in order and not overlap", "overlap"});
+      }
+      last_end = std::max(last_end, r.end);
+    }
+  }
+  std::set<std::string> seen;
+  for (const Holiday& h : c.holidays) {
+    if (!parse_date(h.date))
+      errors.push_back({"holidays", "dates are YYYY-MM-DD and must exist", "invalid_date"});
+    else if (!seen.insert(h.date).second)
+      errors.push_back({"holidays", "each date once", "duplicate"});
+  }
+  return errors;
+}
+
+Duration business_time_between(const Calendar& c, Instant from, Instant to) {
+  if (to <= from) return Duration{0};
+  if (is_24x7(c)) return to - from;
+  const Days days(c);
+  Duration total{0};
+  // Counted once even where two days' ranges meet in a repeated hour (a
+  // zone falling back at midnight): nothing before `counted` counts again.
+  Instant counted = from;
+  // A zone's day is 23 to 25 hours: start a day early, end a day late.
+  for (auto day = days.day_of(from) - date::days{1}; day <= days.day_of(to) + date::days{1};
+       day += date::days{1}) {
+    days.each_open(day, [&](Instant s, Instant e) {
+      const Instant a = std::max(s, counted), b = std::min(e, to);
+      if (b > a) total += b - a;
+      counted = std::max(counted, e);
+    });
+  }
+  return total;
+}
+
+std::optional<Instant> add_business_time(const Calendar& c, Instant from, Duration amount) {
+  if (amount <= Duration{0}) return from;
+  if (is_24x7(c)) return from + amount;
+  const Days days(c);
+  Duration left = amount;
+  std::optional<Instant> at;
+  Instant counted = from;
+  const auto first = days.day_of(from) - date::days{1};
+  for (auto day = first; !at && day <= first + date::days{kMaxDays}; day += date::days{1}) {
+    days.each_open(day, [&](Instant s, Instant e) {
+      if (at) return;
+      const Instant a = std::max(s, counted);
+      counted = std::max(counted, e);
+      if (e <= a) return;
+      if (e - a >= left)
+        at = a + left;
+      else
+        left -= e - a;
+    });
+  }
+  return at;
+}
+
+}  // namespace sd
