@@ -22,6 +22,7 @@ const std::vector<Route>& routes() {
     add_auth_routes(r);
     add_ticket_routes(r);
     add_directory_routes(r);
+    add_calendar_routes(r);
     add_settings_routes(r);
     add_admin_routes(r);
     add_ops_routes(r);

@@ -68,6 +68,7 @@ Response handle(Services& s, const Request& req);
 // Route tables of each resource file, gathered by routes().
 void add_ticket_routes(std::vector<Route>& out);
 void add_directory_routes(std::vector<Route>& out);
+void add_calendar_routes(std::vector<Route>& out);
 void add_auth_routes(std::vector<Route>& out);
 void add_ops_routes(std::vector<Route>& out);
 void add_settings_routes(std::vector<Route>& out);

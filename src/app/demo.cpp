@@ -1,7 +1,10 @@
 #include "app/demo.hpp"
 
+#include <date/date.h>
+
 #include <random>
 
+#include "desk/calendars.hpp"
 #include "desk/directory.hpp"
 #include "desk/settings.hpp"
 #include "desk/tickets.hpp"
@@ -9,6 +12,29 @@
 
 namespace sd::app {
 namespace {
+
+// Mexico's official rest days (Ley Federal del Trabajo, art. 74) of one year.
+std::vector<Holiday> mexico_holidays(int year) {
+  using namespace date;
+  const auto y = date::year{year};
+  auto nth_monday = [&](date::month m, unsigned n) {
+    return format("%F", sys_days{y / m / Monday[n]});
+  };
+  auto on = [&](date::month m, unsigned d) { return format("%F", sys_days{y / m / day{d}}); };
+  std::vector<Holiday> h = {
+      {on(January, 1), "Año Nuevo"},
+      {nth_monday(February, 1), "Día de la Constitución"},
+      {nth_monday(March, 3), "Natalicio de Benito Juárez"},
+      {on(May, 1), "Día del Trabajo"},
+      {on(September, 16), "Día de la Independencia"},
+      {nth_monday(November, 3), "Día de la Revolución"},
+      {on(December, 25), "Navidad"},
+  };
+  // Every six years (2024, 2030...), the day the new president takes office.
+  if ((year - 2024) % 6 == 0)
+    h.insert(h.begin() + 5, {on(October, 1), "Transmisión del Poder Ejecutivo Federal"});
+  return h;
+}
 
 struct Person {
   const char* email;
@@ -190,6 +216,23 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
           tx, loader, {std::nullopt, group_names[level - 1], level, members[level - 1]}, now));
       if (!g) return g.error();
       group_ids.push_back(g->group.id);
+    }
+    // Office hours in Mexico City, Monday to Friday 09:00-18:00, with this
+    // year's and next year's official holidays (the 24x7 calendar is built in).
+    {
+      desk::SaveCalendar cal;
+      cal.name = "Horario de oficina (Ciudad de México)";
+      cal.time_zone = "America/Mexico_City";
+      std::array<std::vector<OpenRange>, 7> week;
+      for (int d = 0; d < 5; ++d) week[static_cast<std::size_t>(d)] = {{9 * 60, 18 * 60}};
+      cal.hours = week;
+      const int year =
+          static_cast<int>(date::year_month_day{std::chrono::floor<date::days>(now)}.year());
+      std::vector<Holiday> holidays = mexico_holidays(year);
+      for (auto& h : mexico_holidays(year + 1)) holidays.push_back(std::move(h));
+      cal.holidays = std::move(holidays);
+      auto r = desk::save_calendar(tx, loader, cal, now);
+      if (!r) return r.error();
     }
     // The escalation directory of the source document, levels 1-4, with
     // invented people.

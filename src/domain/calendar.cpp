@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "domain/text.hpp"
+
 namespace sd {
 namespace {
 
@@ -96,13 +98,16 @@ std::string format_clock_time(int minutes) {
 
 std::vector<FieldError> check_calendar(const Calendar& c) {
   std::vector<FieldError> errors;
+  check_text(errors, "name", c.name, kMaxName, TextKind::single_line, true);
   if (!is_known_time_zone(c.time_zone))
     errors.push_back({"time_zone", "is not a time zone of the IANA database", "unknown_zone"});
-  static constexpr const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
   for (std::size_t d = 0; d < 7; ++d) {
+    if (c.hours[d].size() > kMaxRangesPerDay)
+      errors.push_back(
+          {std::string("hours.") + kWeekdayKeys[d], "at most 12 ranges a day", "too_many"});
     int last_end = -1;
     for (const OpenRange& r : c.hours[d]) {
-      const std::string field = std::string("hours.") + kDays[d];
+      const std::string field = std::string("hours.") + kWeekdayKeys[d];
       if (r.start < 0 || r.start >= kDayMinutes || r.end <= 0 || r.end > kDayMinutes) {
         errors.push_back({field, "times must be within the day (00:00 to 24:00)", "out_of_range"});
       } else if (r.end <= r.start) {
@@ -113,12 +118,15 @@ std::vector<FieldError> check_calendar(const Calendar& c) {
       last_end = std::max(last_end, r.end);
     }
   }
+  if (c.holidays.size() > kMaxHolidays)
+    errors.push_back({"holidays", "at most 1000 holidays", "too_many"});
   std::set<std::string> seen;
   for (const Holiday& h : c.holidays) {
     if (!parse_date(h.date))
       errors.push_back({"holidays", "dates are YYYY-MM-DD and must exist", "invalid_date"});
     else if (!seen.insert(h.date).second)
       errors.push_back({"holidays", "each date once", "duplicate"});
+    check_text(errors, "holidays", h.name, kMaxName, TextKind::single_line, false);
   }
   return errors;
 }

@@ -31,12 +31,22 @@ struct Holiday {
 };
 
 struct Calendar {
+  Id id = 0;
+  bool builtin = false;  // the 24x7 calendar every desk has; not deleted
   std::string name;
   std::string time_zone = "UTC";
   // Monday first; a day without ranges is closed.
   std::array<std::vector<OpenRange>, 7> hours;
   std::vector<Holiday> holidays;
+  Instant created_at{};
+  Instant updated_at{};
 };
+
+// Limits on what a calendar may hold.
+constexpr std::size_t kMaxRangesPerDay = 12;
+constexpr std::size_t kMaxHolidays = 1000;
+// The days of the week as the API names them, Monday first.
+constexpr const char* kWeekdayKeys[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 // The built-in calendar: every day, all day, no holidays.
 Calendar calendar_24x7();

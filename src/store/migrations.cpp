@@ -302,6 +302,39 @@ CREATE FUNCTION sd_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAF
 $fold$;
 )SQL",
      true},
+    // 5: business calendars (issue 8): opening ranges by weekday (0 =
+    // Monday; minutes after local midnight) and holidays, with the built-in
+    // 24x7 calendar every desk has.
+    {R"SQL(
+CREATE TABLE calendars (
+  id {SERIAL},
+  name TEXT NOT NULL,
+  time_zone TEXT NOT NULL,
+  builtin INTEGER NOT NULL DEFAULT 0,
+  created_at {I64} NOT NULL,
+  updated_at {I64} NOT NULL
+);
+CREATE TABLE calendar_hours (
+  calendar_id {I64} NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+  weekday INTEGER NOT NULL,
+  start_minute INTEGER NOT NULL,
+  end_minute INTEGER NOT NULL,
+  PRIMARY KEY (calendar_id, weekday, start_minute)
+);
+CREATE TABLE calendar_holidays (
+  calendar_id {I64} NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+  day TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (calendar_id, day)
+);
+INSERT INTO calendars (name, time_zone, builtin, created_at, updated_at)
+  VALUES ('24x7', 'UTC', 1, 0, 0);
+INSERT INTO calendar_hours (calendar_id, weekday, start_minute, end_minute)
+  SELECT c.id, w.d, 0, 1440 FROM calendars c,
+  (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+   UNION ALL SELECT 5 UNION ALL SELECT 6) w
+  WHERE c.builtin = 1;
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect d) {

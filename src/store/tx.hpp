@@ -40,6 +40,7 @@ class TokenRepo;
 class SettingRepo;
 class JobRepo;
 class AuditRepo;
+class CalendarRepo;
 
 class Tx {
  public:
@@ -62,6 +63,7 @@ class Tx {
   SettingRepo settings();
   JobRepo jobs();
   AuditRepo audit();
+  CalendarRepo calendars();
 
   // How many prepared statements the connection keeps (a diagnostic: tests
   // check that statement texts do not vary with the input).

@@ -625,6 +625,9 @@ class Client:
     def put(self, path, json=_MISSING, **kw) -> Response:
         return self.request("PUT", path, json=json, **kw)
 
+    def delete(self, path, **kw) -> Response:
+        return self.request("DELETE", path, **kw)
+
     # ---- helpers
 
     def login(self, email: str, password: str) -> dict:

@@ -26,6 +26,11 @@ def everyone(status):
     return expect(status, status, status, status)
 
 
+def calendar_body():
+    return {"name": unique("Calendario "), "time_zone": "America/Mexico_City",
+            "hours": {"mon": [["09:00", "18:00"]]}}
+
+
 def staff_only(status, requester=403):
     return expect(requester, status, status, status)
 
@@ -104,6 +109,11 @@ class SecurityTests(DeskTestCase):
     def fresh_contact(self):
         r = self.admin.post(f"{API}/escalation-contacts",
                             json={"level": 1, "role": "Operador", "name": unique("Contacto ")})
+        self.assertEqual(r.status, 201, r)
+        return r.json()["id"]
+
+    def fresh_calendar(self):
+        r = self.admin.post(f"{API}/calendars", json=calendar_body())
         self.assertEqual(r.status, 201, r)
         return r.json()["id"]
 
@@ -246,6 +256,14 @@ class SecurityTests(DeskTestCase):
                   path_id=lambda role: t.fresh_contact(), body=lambda role: {"level": 3}),
             Route("DELETE", "/escalation-contacts/{id}", admin_only(204),
                   path_id=lambda role: t.fresh_contact()),
+            Route("GET", "/calendars", staff_only(200)),
+            Route("GET", "/calendars/{id}", staff_only(200), path_id=lambda role: 1,
+                  name="the built-in"),
+            Route("POST", "/calendars", admin_only(201), body=lambda role: calendar_body()),
+            Route("PATCH", "/calendars/{id}", admin_only(200),
+                  path_id=lambda role: t.fresh_calendar(), body=lambda role: {"holidays": []}),
+            Route("DELETE", "/calendars/{id}", admin_only(204),
+                  path_id=lambda role: t.fresh_calendar()),
             Route("GET", "/live", everyone(426), name="without a WebSocket upgrade"),
             Route("GET", "/healthz", public(200)),
             Route("GET", "/readyz", public(200)),

@@ -92,6 +92,7 @@ TEST(Calendar, DaylightSavingChangesFollowTheWallClock) {
   // Ranges across the change: 01:00-03:00 on the spring day is one real hour;
   // 00:00-02:00 on the autumn day is three.
   Calendar odd;
+  odd.name = "Domingos";
   odd.time_zone = "America/New_York";
   odd.hours[6] = {{60, 180}};  // Sundays
   EXPECT_EQ(business_time_between(odd, at("2027-03-13T00:00:00Z"), at("2027-03-16T00:00:00Z")),
@@ -122,6 +123,7 @@ TEST(Calendar, AddingThenMeasuringGivesBackTheAmount) {
 
 TEST(Calendar, NeverOpenIsNoDueTime) {
   Calendar closed;
+  closed.name = "Cerrado";
   EXPECT_TRUE(check_calendar(closed).empty());
   EXPECT_EQ(add_business_time(closed, at("2027-01-01T00:00:00Z"), minutes(1)), std::nullopt);
   EXPECT_EQ(business_time_between(closed, at("2027-01-01T00:00:00Z"), at("2028-01-01T00:00:00Z")),
@@ -135,11 +137,13 @@ TEST(Calendar, ChecksRefuseWhatCannotBeCounted) {
   c.hours[1] = {{18 * 60, 9 * 60}};                      // ends before it starts
   c.hours[2] = {{0, 1441}};                              // past the day
   c.holidays = {{"2027-02-31", "no such day"}, {"2027-05-01", "a"}, {"2027-05-01", "b"}};
+  c.name = "";
   std::vector<std::string> codes;
   for (const auto& e : check_calendar(c)) codes.push_back(e.field + ":" + e.code);
-  EXPECT_EQ(codes, (std::vector<std::string>{"time_zone:unknown_zone", "hours.mon:overlap",
-                                             "hours.tue:empty_range", "hours.wed:out_of_range",
-                                             "holidays:invalid_date", "holidays:duplicate"}));
+  EXPECT_EQ(codes, (std::vector<std::string>{"name:required", "time_zone:unknown_zone",
+                                             "hours.mon:overlap", "hours.tue:empty_range",
+                                             "hours.wed:out_of_range", "holidays:invalid_date",
+                                             "holidays:duplicate"}));
 }
 
 TEST(Calendar, ClockTimes) {

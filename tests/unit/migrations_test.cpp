@@ -34,6 +34,7 @@ constexpr Landed kLanded[] = {
     {2, 0x4310d44206d521e6ULL, 0x4f316c91e23bbf17ULL},
     {3, 0x3b697b6fead394dULL, 0xa7dd29b265e23279ULL},
     {4, 0xc7aed52a568ebe3aULL, 0xef7a86b090443002ULL},
+    {5, 0x1a87793ea86a91faULL, 0x3721d5c764280e3bULL},
 };
 
 TEST(Migrations, LandedMigrationsAreNeverEdited) {

@@ -1,6 +1,7 @@
 // The directory's aggregates on both back ends: users, organisations,
 // groups and members, categories, the escalation directory, sessions and
 // API tokens, settings.
+#include "store/repo/calendars.hpp"
 #include "store/repo/categories.hpp"
 #include "store/repo/directory.hpp"
 #include "store/repo/groups.hpp"
@@ -207,6 +208,55 @@ TEST_P(Directory, CategoriesAndTheEscalationDirectory) {
   });
   EXPECT_FALSE(
       read<std::optional<EscalationContact>>([&](Tx& tx) { return tx.directory().find(k); }));
+}
+
+TEST_P(Directory, CalendarsWithTheirHoursAndHolidays) {
+  // Every store starts with the built-in 24x7 calendar.
+  auto all = read<std::vector<Calendar>>([](Tx& tx) { return tx.calendars().list(); });
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_TRUE(all[0].builtin);
+  EXPECT_EQ(all[0].time_zone, "UTC");
+  for (const auto& day : all[0].hours) EXPECT_EQ(day, (std::vector<OpenRange>{{0, 1440}}));
+
+  Calendar c;
+  c.name = "Oficina";
+  c.time_zone = "America/Mexico_City";
+  c.hours[0] = {{540, 840}, {900, 1080}};
+  c.hours[4] = {{540, 1440}};
+  c.holidays = {{"2027-02-01", "Día de la Constitución"}, {"2027-01-01", "Año Nuevo"}};
+  c.created_at = c.updated_at = at(7);
+  const Id id = write<Id>([&](Tx& tx) { return tx.calendars().insert(c); });
+  auto got = read<std::optional<Calendar>>([&](Tx& tx) { return tx.calendars().find(id); });
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(got->builtin);
+  EXPECT_EQ(got->hours[0], c.hours[0]);
+  EXPECT_TRUE(got->hours[1].empty());
+  EXPECT_EQ(got->hours[4], c.hours[4]);
+  ASSERT_EQ(got->holidays.size(), 2u);
+  EXPECT_EQ(got->holidays[0].date, "2027-01-01") << "by date";
+  EXPECT_EQ(got->created_at, at(7));
+
+  got->name = "Oficina central";
+  got->hours = {};
+  got->hours[2] = {{600, 660}};
+  got->holidays = {};
+  got->updated_at = at(9);
+  write<bool>([&](Tx& tx) {
+    tx.calendars().update(*got);
+    return true;
+  });
+  auto again = read<std::optional<Calendar>>([&](Tx& tx) { return tx.calendars().find(id); });
+  EXPECT_EQ(again->name, "Oficina central");
+  EXPECT_TRUE(again->hours[0].empty()) << "hours are replaced, not added";
+  EXPECT_EQ(again->hours[2], (std::vector<OpenRange>{{600, 660}}));
+  EXPECT_TRUE(again->holidays.empty());
+  EXPECT_EQ(again->updated_at, at(9));
+  EXPECT_EQ(read<std::vector<Calendar>>([](Tx& tx) { return tx.calendars().list(); }).size(), 2u);
+  write<bool>([&](Tx& tx) {
+    tx.calendars().remove(id);
+    return true;
+  });
+  EXPECT_FALSE(read<std::optional<Calendar>>([&](Tx& tx) { return tx.calendars().find(id); }));
 }
 
 TEST_P(Directory, SessionsTokensAndSettings) {
