@@ -39,7 +39,7 @@ json::object calendar_json(const Calendar& c) {
 
 // "hours": every day named is read; a day left out is closed.
 std::optional<std::array<std::vector<OpenRange>, 7>> read_hours(const json::value& v,
-                                                               FieldReader& in) {
+                                                                FieldReader& in) {
   if (!v.is_object()) {
     in.add("hours", "must be an object of days (mon..sun)", "invalid_type");
     return std::nullopt;
@@ -69,8 +69,7 @@ std::optional<std::array<std::vector<OpenRange>, 7>> read_hours(const json::valu
         end = parse_clock_time(std::string_view((*pair)[1].as_string()), true);
       }
       if (!start || !end) {
-        in.add(field, "each range is [\"HH:MM\",\"HH:MM\"], from 00:00 to 24:00",
-               "invalid_time");
+        in.add(field, "each range is [\"HH:MM\",\"HH:MM\"], from 00:00 to 24:00", "invalid_time");
         ok = false;
         break;
       }
@@ -122,12 +121,11 @@ Result<Response> write_calendar(Ctx& ctx, bool creating) {
   if (const auto* h = body->if_contains("holidays")) c.holidays = read_holidays(*h, in);
   if (auto s = in.finish(); !s) return s.error();
   const Instant now = ctx.s.clock.now();
-  auto out = ctx.s.store.write(
-      [&](Tx& tx) { return desk::save_calendar(tx, ctx.actor(), c, now); });
+  auto out =
+      ctx.s.store.write([&](Tx& tx) { return desk::save_calendar(tx, ctx.actor(), c, now); });
   if (!out) return out.error();
   if (creating)
-    return created(calendar_json(out->value),
-                   "/api/v1/calendars/" + std::to_string(out->value.id));
+    return created(calendar_json(out->value), "/api/v1/calendars/" + std::to_string(out->value.id));
   return json_response(200, calendar_json(out->value));
 }
 

@@ -2,12 +2,14 @@
 
 #include "domain/permissions.hpp"
 #include "store/repo/calendars.hpp"
+#include "store/repo/sla_policies.hpp"
 
 namespace sd::desk {
 
 Result<Outcome<Calendar>> save_calendar(store::Tx& tx, const Actor& a, const SaveCalendar& c,
                                         Instant now) {
-  if (!can_manage_settings(a)) return make_error(ErrorCode::forbidden, "only admins edit calendars");
+  if (!can_manage_settings(a))
+    return make_error(ErrorCode::forbidden, "only admins edit calendars");
   Calendar cal;
   if (c.id) {
     auto found = tx.calendars().find(*c.id);
@@ -38,10 +40,13 @@ Result<Outcome<Calendar>> save_calendar(store::Tx& tx, const Actor& a, const Sav
 }
 
 Result<Outcome<Id>> delete_calendar(store::Tx& tx, const Actor& a, Id id, Instant) {
-  if (!can_manage_settings(a)) return make_error(ErrorCode::forbidden, "only admins edit calendars");
+  if (!can_manage_settings(a))
+    return make_error(ErrorCode::forbidden, "only admins edit calendars");
   auto found = tx.calendars().find(id);
   if (!found) return make_error(ErrorCode::not_found, "no such calendar");
   if (found->builtin) return conflict("builtin_calendar", "the 24x7 calendar cannot be deleted");
+  if (tx.sla_policies().uses_calendar(id))
+    return conflict("calendar_in_use", "service-level policies count on this calendar");
   tx.calendars().remove(id);
   Effects fx(tx);
   return fx.done(id);

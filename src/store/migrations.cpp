@@ -335,6 +335,27 @@ INSERT INTO calendar_hours (calendar_id, weekday, start_minute, end_minute)
    UNION ALL SELECT 5 UNION ALL SELECT 6) w
   WHERE c.builtin = 1;
 )SQL"},
+    // 6: service-level policies (issue 8). The match lists and the pause
+    // statuses are comma-separated names or ids (empty = any / none).
+    {R"SQL(
+CREATE TABLE sla_policies (
+  id {SERIAL},
+  name TEXT NOT NULL,
+  calendar_id {I64} NOT NULL REFERENCES calendars(id),
+  rank {I64} NOT NULL DEFAULT 0,
+  match_types TEXT NOT NULL DEFAULT '',
+  match_priorities TEXT NOT NULL DEFAULT '',
+  match_organisation_ids TEXT NOT NULL DEFAULT '',
+  first_response_minutes {I64} NOT NULL,
+  resolution_minutes {I64} NOT NULL,
+  pause_statuses TEXT NOT NULL DEFAULT 'pending',
+  first_response_warning_percent INTEGER NOT NULL DEFAULT 75,
+  resolution_warning_percent INTEGER NOT NULL DEFAULT 75,
+  created_at {I64} NOT NULL,
+  updated_at {I64} NOT NULL
+);
+CREATE INDEX sla_policies_calendar ON sla_policies(calendar_id);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect d) {

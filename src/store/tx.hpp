@@ -41,6 +41,7 @@ class SettingRepo;
 class JobRepo;
 class AuditRepo;
 class CalendarRepo;
+class SlaPolicyRepo;
 
 class Tx {
  public:
@@ -64,6 +65,7 @@ class Tx {
   JobRepo jobs();
   AuditRepo audit();
   CalendarRepo calendars();
+  SlaPolicyRepo sla_policies();
 
   // How many prepared statements the connection keeps (a diagnostic: tests
   // check that statement texts do not vary with the input).

@@ -31,6 +31,11 @@ def calendar_body():
             "hours": {"mon": [["09:00", "18:00"]]}}
 
 
+def policy_body():
+    return {"name": unique("Política "), "rank": 50, "first_response_minutes": 60,
+            "resolution_minutes": 480}
+
+
 def staff_only(status, requester=403):
     return expect(requester, status, status, status)
 
@@ -114,6 +119,11 @@ class SecurityTests(DeskTestCase):
 
     def fresh_calendar(self):
         r = self.admin.post(f"{API}/calendars", json=calendar_body())
+        self.assertEqual(r.status, 201, r)
+        return r.json()["id"]
+
+    def fresh_policy(self):
+        r = self.admin.post(f"{API}/sla-policies", json=policy_body())
         self.assertEqual(r.status, 201, r)
         return r.json()["id"]
 
@@ -264,6 +274,14 @@ class SecurityTests(DeskTestCase):
                   path_id=lambda role: t.fresh_calendar(), body=lambda role: {"holidays": []}),
             Route("DELETE", "/calendars/{id}", admin_only(204),
                   path_id=lambda role: t.fresh_calendar()),
+            Route("GET", "/sla-policies", staff_only(200)),
+            Route("GET", "/sla-policies/{id}", staff_only(200),
+                  path_id=lambda role: t.fresh_policy()),
+            Route("POST", "/sla-policies", admin_only(201), body=lambda role: policy_body()),
+            Route("PATCH", "/sla-policies/{id}", admin_only(200),
+                  path_id=lambda role: t.fresh_policy(), body=lambda role: {"rank": 5}),
+            Route("DELETE", "/sla-policies/{id}", admin_only(204),
+                  path_id=lambda role: t.fresh_policy()),
             Route("GET", "/live", everyone(426), name="without a WebSocket upgrade"),
             Route("GET", "/healthz", public(200)),
             Route("GET", "/readyz", public(200)),

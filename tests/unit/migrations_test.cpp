@@ -35,6 +35,7 @@ constexpr Landed kLanded[] = {
     {3, 0x3b697b6fead394dULL, 0xa7dd29b265e23279ULL},
     {4, 0xc7aed52a568ebe3aULL, 0xef7a86b090443002ULL},
     {5, 0x1a87793ea86a91faULL, 0x3721d5c764280e3bULL},
+    {6, 0xe09cb691294ef1dULL, 0xda458c1eb4cc9a72ULL},
 };
 
 TEST(Migrations, LandedMigrationsAreNeverEdited) {

@@ -8,6 +8,7 @@
 #include "store/repo/organisations.hpp"
 #include "store/repo/sessions.hpp"
 #include "store/repo/settings.hpp"
+#include "store/repo/sla_policies.hpp"
 #include "store_fixture.hpp"
 
 namespace sd::store {
@@ -257,6 +258,57 @@ TEST_P(Directory, CalendarsWithTheirHoursAndHolidays) {
     return true;
   });
   EXPECT_FALSE(read<std::optional<Calendar>>([&](Tx& tx) { return tx.calendars().find(id); }));
+}
+
+TEST_P(Directory, SlaPoliciesRoundTripInRankOrder) {
+  const Id builtin =
+      read<std::vector<Calendar>>([](Tx& tx) { return tx.calendars().list(); }).at(0).id;
+  SlaPolicy p;
+  p.name = "Críticos";
+  p.calendar_id = builtin;
+  p.rank = 20;
+  p.match = {{TicketType::incident, TicketType::complaint}, {Priority::critical}, {4, 9}};
+  p.first_response_minutes = 15;
+  p.resolution_minutes = 240;
+  p.pause_statuses = {};
+  p.first_response_warning_percent = 50;
+  p.created_at = p.updated_at = at(3);
+  const Id a = write<Id>([&](Tx& tx) { return tx.sla_policies().insert(p); });
+  SlaPolicy q;
+  q.name = "Todo lo demás";
+  q.calendar_id = builtin;
+  q.rank = 100;
+  q.first_response_minutes = 240;
+  q.resolution_minutes = 2400;
+  q.created_at = q.updated_at = at(4);
+  const Id b = write<Id>([&](Tx& tx) { return tx.sla_policies().insert(q); });
+  auto got = read<std::optional<SlaPolicy>>([&](Tx& tx) { return tx.sla_policies().find(a); });
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->match, p.match);
+  EXPECT_TRUE(got->pause_statuses.empty());
+  EXPECT_EQ(got->first_response_warning_percent, 50);
+  EXPECT_EQ(got->resolution_warning_percent, 75);
+  auto other = read<std::optional<SlaPolicy>>([&](Tx& tx) { return tx.sla_policies().find(b); });
+  EXPECT_EQ(other->pause_statuses, std::vector<TicketStatus>{TicketStatus::pending});
+  EXPECT_EQ(other->match, SlaMatch{}) << "empty lists: any";
+  // Moved after the other one, it is tried second.
+  got->rank = 200;
+  got->updated_at = at(5);
+  write<bool>([&](Tx& tx) {
+    tx.sla_policies().update(*got);
+    return true;
+  });
+  auto list = read<std::vector<SlaPolicy>>([](Tx& tx) { return tx.sla_policies().list(); });
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].id, b);
+  EXPECT_EQ(list[1].updated_at, at(5));
+  EXPECT_TRUE(read<bool>([&](Tx& tx) { return tx.sla_policies().uses_calendar(builtin); }));
+  write<bool>([&](Tx& tx) {
+    tx.sla_policies().remove(a);
+    tx.sla_policies().remove(b);
+    return true;
+  });
+  EXPECT_FALSE(read<bool>([&](Tx& tx) { return tx.sla_policies().uses_calendar(builtin); }));
 }
 
 TEST_P(Directory, SessionsTokensAndSettings) {

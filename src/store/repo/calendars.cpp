@@ -64,15 +64,14 @@ void CalendarRepo::read_parts(std::vector<Calendar>& cs) {
   }
   Binder b(dialect());
   const std::string in = b.any_of("calendar_id", ids);
-  conn().query(
-      "SELECT calendar_id, weekday, start_minute, end_minute FROM calendar_hours WHERE " + in +
-          " ORDER BY calendar_id, weekday, start_minute",
-      b.params, [&](const Row& r) {
-        const auto d = r.i64(1);
-        if (d >= 0 && d < 7)
-          by_id[r.i64(0)]->hours[static_cast<std::size_t>(d)].push_back(
-              OpenRange{static_cast<int>(r.i64(2)), static_cast<int>(r.i64(3))});
-      });
+  conn().query("SELECT calendar_id, weekday, start_minute, end_minute FROM calendar_hours WHERE " +
+                   in + " ORDER BY calendar_id, weekday, start_minute",
+               b.params, [&](const Row& r) {
+                 const auto d = r.i64(1);
+                 if (d >= 0 && d < 7)
+                   by_id[r.i64(0)]->hours[static_cast<std::size_t>(d)].push_back(
+                       OpenRange{static_cast<int>(r.i64(2)), static_cast<int>(r.i64(3))});
+               });
   conn().query("SELECT calendar_id, day, name FROM calendar_holidays WHERE " + in +
                    " ORDER BY calendar_id, day",
                b.params, [&](const Row& r) {
