@@ -66,8 +66,7 @@ std::optional<std::vector<E>> enum_list(const json::value& v, const std::string&
 
 std::optional<SlaMatch> read_match(const json::value& v, FieldReader& in) {
   if (!v.is_object()) {
-    in.add("match", "must be an object of types, priorities and organisation_ids",
-           "invalid_type");
+    in.add("match", "must be an object of types, priorities and organisation_ids", "invalid_type");
     return std::nullopt;
   }
   SlaMatch m;
@@ -116,22 +115,22 @@ Result<Response> write_policy(Ctx& ctx, bool creating) {
   if (!creating) c.id = ctx.id;
   if (creating || in.has("name")) c.name = in.text("name", kMaxName, TextKind::single_line, true);
   c.calendar_id = in.integer("calendar_id", false);
-  if (auto r = in.integer_in("rank", -1'000'000, 1'000'000, false,
-                             "must be from -1000000 to 1000000"))
+  if (auto r =
+          in.integer_in("rank", -1'000'000, 1'000'000, false, "must be from -1000000 to 1000000"))
     c.rank = *r;
   if (const auto* m = body->if_contains("match"); m && !m->is_null()) c.match = read_match(*m, in);
   c.first_response_minutes = in.integer("first_response_minutes", creating);
   c.resolution_minutes = in.integer("resolution_minutes", creating);
   if (const auto* s = body->if_contains("pause_statuses"); s && !s->is_null())
     c.pause_statuses = enum_list<TicketStatus>(*s, "pause_statuses", in);
-  c.first_response_warning_percent = in.integer_in("first_response_warning_percent", 1, 99, false,
-                                                   "must be 1 to 99 (percent)");
-  c.resolution_warning_percent = in.integer_in("resolution_warning_percent", 1, 99, false,
-                                               "must be 1 to 99 (percent)");
+  c.first_response_warning_percent =
+      in.integer_in("first_response_warning_percent", 1, 99, false, "must be 1 to 99 (percent)");
+  c.resolution_warning_percent =
+      in.integer_in("resolution_warning_percent", 1, 99, false, "must be 1 to 99 (percent)");
   if (auto s = in.finish(); !s) return s.error();
   const Instant now = ctx.s.clock.now();
-  auto out = ctx.s.store.write(
-      [&](Tx& tx) { return desk::save_sla_policy(tx, ctx.actor(), c, now); });
+  auto out =
+      ctx.s.store.write([&](Tx& tx) { return desk::save_sla_policy(tx, ctx.actor(), c, now); });
   if (!out) return out.error();
   if (creating)
     return created(policy_json(out->value),

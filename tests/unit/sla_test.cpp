@@ -29,9 +29,10 @@ Ticket ticket(TicketType type, Priority pr, std::optional<Id> org) {
 
 TEST(Sla, TheFirstMatchingPolicyByRankIsTheTickets) {
   const std::vector<SlaPolicy> ps = {
-      policy(1, 100),                                             // any ticket
+      policy(1, 100),                                                 // any ticket
       policy(2, 10, {{}, {Priority::critical, Priority::high}, {}}),  // urgent ones
-      policy(3, 5, {{TicketType::incident}, {Priority::critical}, {7}}),  // org 7's critical incidents
+      policy(3, 5,
+             {{TicketType::incident}, {Priority::critical}, {7}}),  // org 7's critical incidents
       policy(4, 10, {{TicketType::complaint}, {}, {}}),
   };
   struct Case {
@@ -75,12 +76,12 @@ TEST(Sla, ChecksRefuseWhatCannotRun) {
   p.pause_statuses = {TicketStatus::pending, TicketStatus::resolved, TicketStatus::pending};
   std::vector<std::string> got;
   for (const auto& e : check_sla_policy(p)) got.push_back(e.field + ":" + e.code);
-  EXPECT_EQ(got, (std::vector<std::string>{
-                     "name:required", "first_response_minutes:out_of_range",
-                     "resolution_minutes:out_of_range",
-                     "first_response_warning_percent:out_of_range",
-                     "resolution_warning_percent:out_of_range", "pause_statuses:not_pausable",
-                     "pause_statuses:duplicate", "match.types:duplicate"}));
+  EXPECT_EQ(
+      got,
+      (std::vector<std::string>{
+          "name:required", "first_response_minutes:out_of_range", "resolution_minutes:out_of_range",
+          "first_response_warning_percent:out_of_range", "resolution_warning_percent:out_of_range",
+          "pause_statuses:not_pausable", "pause_statuses:duplicate", "match.types:duplicate"}));
   p = policy(1, 0);
   p.pause_statuses = {TicketStatus::cancelled};
   EXPECT_EQ(check_sla_policy(p).size(), 1u) << "cancelled is a closed status";
