@@ -32,14 +32,24 @@ LiveHub::LiveHub(Services& s)
   m_s.store.set_signal_listener([this](const std::string& p) { on_signal(p); });
 }
 
-LiveHub::~LiveHub() {
+LiveHub::~LiveHub() { stop(); }
+
+void LiveHub::stop() {
   m_s.store.set_signal_listener({});
   {
     std::lock_guard lock(m_mu);
     m_stopping = true;
   }
   m_cv.notify_one();
-  m_thread.join();
+  if (m_thread.joinable()) m_thread.join();
+  // The clients' sockets belong to the server's I/O context: they go now,
+  // while it still exists, and nothing is posted to it any more.
+  std::set<std::shared_ptr<LiveClient>> clients;
+  {
+    std::lock_guard lock(m_mu);
+    clients.swap(m_clients);
+    m_presence.clear();
+  }
 }
 
 Result<std::pair<Caller, std::string>> LiveHub::admit(const Request& req) {
@@ -60,6 +70,7 @@ Result<std::pair<Caller, std::string>> LiveHub::admit(const Request& req) {
 
 void LiveHub::attach(const std::shared_ptr<LiveClient>& client) {
   std::lock_guard lock(m_mu);
+  if (m_stopping) return;  // stopped: the channel hears nothing more
   m_clients.insert(client);
 }
 

@@ -45,6 +45,9 @@ class LiveHub {
  public:
   explicit LiveHub(Services& s);
   ~LiveHub();
+  // Stops the hub's thread and lets go of every client; call it before the
+  // server that owns the clients' connections goes. Idempotent.
+  void stop();
   LiveHub(const LiveHub&) = delete;
   LiveHub& operator=(const LiveHub&) = delete;
 

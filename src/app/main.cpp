@@ -160,6 +160,10 @@ int cmd_serve(const Options& o) {
   server.run();
   runner.stop();
   store->set_commit_listener({});
+  services.on_credentials_changed = {};
+  services.on_session_ended = {};
+  // Before the server (and the I/O context of the channels' sockets) goes.
+  hub.stop();
   spdlog::info(R"("msg":"stopped")");
   spdlog::default_logger()->flush();
   return 0;
