@@ -26,11 +26,7 @@ Result<Outcome<Calendar>> save_calendar(store::Tx& tx, const Actor& a, const Sav
   if (c.hours) cal.hours = *c.hours;
   if (c.holidays) cal.holidays = *c.holidays;
   cal.updated_at = now;
-  if (auto errors = check_calendar(cal); !errors.empty()) {
-    Error e = make_error(ErrorCode::invalid_input, "the input is not valid");
-    e.fields = std::move(errors);
-    return e;
-  }
+  if (auto s = check_fields(check_calendar(cal)); !s) return s.error();
   if (c.id)
     tx.calendars().update(cal);
   else

@@ -23,18 +23,6 @@ Error forbidden(std::string why) { return make_error(ErrorCode::forbidden, std::
 Error missing(const std::string& what) {
   return make_error(ErrorCode::not_found, "no such " + what);
 }
-Error field(std::string name, std::string message, std::string code) {
-  Error e = make_error(ErrorCode::invalid_input, "the input is not valid");
-  e.fields.push_back({std::move(name), std::move(message), std::move(code)});
-  return e;
-}
-Status check(std::vector<FieldError> errors) {
-  if (errors.empty()) return {};
-  Error e = make_error(ErrorCode::invalid_input, "the input is not valid");
-  e.fields = std::move(errors);
-  return e;
-}
-
 void check_language(std::vector<FieldError>& errors, const std::string& l) {
   if (!valid_language(l)) errors.push_back({"language", "must be es-MX or en", "unknown_value"});
 }
@@ -50,7 +38,7 @@ Result<PasswordHash> prepare_password(std::string_view plain) {
   check_text(errors, "password", plain, 1024, TextKind::single_line, true);
   if (errors.empty() && plain.size() < 8)
     errors.push_back({"password", "must have at least 8 characters", "too_short"});
-  if (auto s = check(std::move(errors)); !s) return s.error();
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   return PasswordHash{auth::hash_password(plain)};
 }
 
@@ -86,9 +74,9 @@ Result<Outcome<User>> create_user(Tx& tx, const Actor& a, const CreateUser& c, I
   if (c.email.empty() && (u.role != Role::requester || c.password))
     errors.push_back(
         {"email", "is required, except for requesters without a password", "required"});
-  if (auto s = check(std::move(errors)); !s) return s.error();
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   if (u.organisation_id && !tx.organisations().find(*u.organisation_id))
-    return field("organisation_id", "no such organisation", "not_found");
+    return field_error("organisation_id", "no such organisation", "not_found");
   if (!u.email.empty())
     if (auto other = tx.users().find_by_email(u.email)) {
       Error e = conflict("email_taken", "a user with that email exists");
@@ -138,9 +126,9 @@ Result<Outcome<UserChange>> update_user(Tx& tx, const Actor& a, const UpdateUser
   if (c.timezone) check_timezone(errors, *c.timezone);
   if (c.password && own && !c.current_password_checked)
     errors.push_back({"current_password", "is required to change your password", "required"});
-  if (auto s = check(std::move(errors)); !s) return s.error();
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   if (c.organisation_id && *c.organisation_id && !tx.organisations().find(**c.organisation_id))
-    return field("organisation_id", "no such organisation", "not_found");
+    return field_error("organisation_id", "no such organisation", "not_found");
   const bool email_changes = email && email_key(email->address) != email_key(u.email);
   if (email_changes)
     if (auto other = tx.users().find_by_email(email->address)) {
@@ -221,7 +209,7 @@ Result<Outcome<Organisation>> save_organisation(Tx& tx, const Actor& a, const Sa
   std::vector<FieldError> errors;
   if (!c.id || c.name)
     check_text(errors, "name", c.name.value_or(""), kMaxName, TextKind::single_line, true);
-  if (auto s = check(std::move(errors)); !s) return s.error();
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   Organisation o;
   if (c.id) {
     auto found = tx.organisations().find(*c.id);
@@ -265,7 +253,7 @@ Result<Outcome<GroupView>> save_group(Tx& tx, const Actor& a, const SaveGroup& c
   if (!c.id && !c.support_level) errors.push_back({"support_level", "is required", "required"});
   if (c.support_level && !valid_support_level(*c.support_level))
     errors.push_back({"support_level", "must be 1, 2 or 3", "out_of_range"});
-  if (auto s = check(std::move(errors)); !s) return s.error();
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   Group g;
   if (c.id) {
     auto found = tx.groups().find(*c.id);
@@ -283,7 +271,7 @@ Result<Outcome<GroupView>> save_group(Tx& tx, const Actor& a, const SaveGroup& c
     for (Id m : *members) {
       auto u = tx.users().find(m);
       if (!u || !is_staff(u->role))
-        return field("member_ids", "members must be staff users", "not_staff");
+        return field_error("member_ids", "members must be staff users", "not_staff");
     }
   }
   if (c.id)
@@ -317,7 +305,7 @@ Result<Outcome<Category>> save_category(Tx& tx, const Actor& a, const SaveCatego
   std::vector<FieldError> errors;
   if (!c.id || c.name)
     check_text(errors, "name", c.name.value_or(""), kMaxName, TextKind::single_line, true);
-  if (auto s = check(std::move(errors)); !s) return s.error();
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   Category cat;
   if (c.id) {
     auto found = tx.categories().find(*c.id);
@@ -332,9 +320,9 @@ Result<Outcome<Category>> save_category(Tx& tx, const Actor& a, const SaveCatego
     std::optional<Id> p = *c.parent_id;
     for (int depth = 0; p; ++depth) {
       if ((c.id && *p == cat.id) || depth > 100)
-        return field("parent_id", "would make the category its own ancestor", "cycle");
+        return field_error("parent_id", "would make the category its own ancestor", "cycle");
       auto pc = tx.categories().find(*p);
-      if (!pc) return field("parent_id", "no such category", "not_found");
+      if (!pc) return field_error("parent_id", "no such category", "not_found");
       p = pc->parent_id;
     }
     cat.parent_id = *c.parent_id;
@@ -381,7 +369,7 @@ Result<Outcome<EscalationContact>> save_contact(Tx& tx, const Actor& a, const Sa
     else
       contact_email = e->address;
   }
-  if (auto s = check(std::move(errors)); !s) return s.error();
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   EscalationContact k;
   if (c.id) {
     auto found = tx.directory().find(*c.id);

@@ -142,11 +142,7 @@ Result<Outcome<CreatedToken>> create_api_token(store::Tx& tx, const Actor& a, co
   check_text(errors, "name", c.name, kMaxName, TextKind::single_line, true);
   if (c.expires_at && *c.expires_at <= now)
     errors.push_back({"expires_at", "must be in the future", "out_of_range"});
-  if (!errors.empty()) {
-    Error e = make_error(ErrorCode::invalid_input, "the input is not valid");
-    e.fields = std::move(errors);
-    return e;
-  }
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   if (!a.is_system() && !is_staff(a) && token_policy(tx) == TokenPolicy::staff)
     return make_error(ErrorCode::forbidden, "only staff create API tokens on this desk");
   const Id user_id = c.user_id.value_or(a.id);

@@ -22,8 +22,7 @@ Result<Outcome<SlaPolicy>> save_sla_policy(store::Tx& tx, const Actor& a, const 
     p = *found;
   } else {
     p.created_at = now;
-    for (const auto& cal : tx.calendars().list())
-      if (cal.builtin) p.calendar_id = cal.id;
+    p.calendar_id = tx.calendars().builtin_id();
   }
   if (c.name) p.name = *c.name;
   if (c.calendar_id) p.calendar_id = *c.calendar_id;
@@ -44,11 +43,7 @@ Result<Outcome<SlaPolicy>> save_sla_policy(store::Tx& tx, const Actor& a, const 
       errors.push_back({"match.organisation_ids", "no such organisation", "not_found"});
       break;
     }
-  if (!errors.empty()) {
-    Error e = make_error(ErrorCode::invalid_input, "the input is not valid");
-    e.fields = std::move(errors);
-    return e;
-  }
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   if (c.id)
     tx.sla_policies().update(p);
   else

@@ -21,19 +21,6 @@ using store::Tx;
 
 Error no_such_ticket() { return make_error(ErrorCode::not_found, "no such ticket"); }
 
-Error field(std::string name, std::string message, std::string code) {
-  Error e = make_error(ErrorCode::invalid_input, "the input is not valid");
-  e.fields.push_back({std::move(name), std::move(message), std::move(code)});
-  return e;
-}
-
-Status check(std::vector<FieldError> errors) {
-  if (errors.empty()) return {};
-  Error e = make_error(ErrorCode::invalid_input, "the input is not valid");
-  e.fields = std::move(errors);
-  return e;
-}
-
 // The ticket if the actor may see it; not_found otherwise, so that a
 // requester cannot tell someone else's ticket from a missing one.
 Result<Ticket> visible_ticket(Tx& tx, const Actor& a, Id id, store::Lock lock) {
@@ -100,9 +87,9 @@ Status move(Tx& tx, Effects& fx, Ticket& t, const Actor& a, TicketStatus to, Ins
 
 Status check_staff_assignee(Tx& tx, Id user_id) {
   auto u = tx.users().find(user_id);
-  if (!u) return field("assignee_id", "no such user", "not_found");
+  if (!u) return field_error("assignee_id", "no such user", "not_found");
   if (!is_staff(u->role) || !u->active)
-    return field("assignee_id", "must be an active agent, supervisor or admin", "not_staff");
+    return field_error("assignee_id", "must be an active agent, supervisor or admin", "not_staff");
   return {};
 }
 
@@ -130,12 +117,12 @@ Result<Outcome<Ticket>> create_ticket(Tx& tx, const Actor& a, const CreateTicket
   std::vector<FieldError> errors;
   check_subject(errors, c.subject);
   check_description(errors, c.description);
-  if (auto s = check(std::move(errors)); !s) return s.error();
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   const bool staff = is_staff(a);
   if (!staff && c.requester_id && *c.requester_id != a.id)
     return make_error(ErrorCode::forbidden, "requesters create tickets for themselves only");
   if (a.is_system() && !c.requester_id)
-    return field("requester_id", "is required when the desk opens a ticket", "required");
+    return field_error("requester_id", "is required when the desk opens a ticket", "required");
 
   Ticket t;
   t.type = c.type;
@@ -151,14 +138,14 @@ Result<Outcome<Ticket>> create_ticket(Tx& tx, const Actor& a, const CreateTicket
   t.created_at = t.updated_at = now;
 
   auto requester = tx.users().find(t.requester_id);
-  if (!requester) return field("requester_id", "no such user", "not_found");
+  if (!requester) return field_error("requester_id", "no such user", "not_found");
   t.organisation_id = requester->organisation_id;
   if (t.category_id && !tx.categories().find(*t.category_id))
-    return field("category_id", "no such category", "not_found");
+    return field_error("category_id", "no such category", "not_found");
   std::optional<Ticket> original;
   if (c.follow_up_of) {
     original = tx.tickets().find(*c.follow_up_of, ticket_scope(a), store::Lock::for_update);
-    if (!original) return field("follow_up_of", "no such ticket", "not_found");
+    if (!original) return field_error("follow_up_of", "no such ticket", "not_found");
     t.follow_up_of = original->id;
   }
   t.priority = priority_matrix(tx).at(t.impact, t.criticality);
@@ -197,13 +184,13 @@ Result<Outcome<Ticket>> update_ticket(Tx& tx, const Actor& a, const UpdateTicket
   std::vector<FieldError> errors;
   if (c.subject) check_subject(errors, *c.subject);
   if (c.description) check_description(errors, *c.description);
-  if (auto s = check(std::move(errors)); !s) return s.error();
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   if (c.category_id && *c.category_id && !tx.categories().find(**c.category_id))
-    return field("category_id", "no such category", "not_found");
+    return field_error("category_id", "no such category", "not_found");
   if (c.assignee_id && *c.assignee_id)
     if (auto s = check_staff_assignee(tx, **c.assignee_id); !s) return s.error();
   if (c.group_id && *c.group_id && !tx.groups().find(**c.group_id))
-    return field("group_id", "no such group", "not_found");
+    return field_error("group_id", "no such group", "not_found");
 
   Ticket t = *found;
   const Ticket before = t;
@@ -253,7 +240,7 @@ Result<Outcome<TicketEvent>> comment_on_ticket(Tx& tx, const Actor& a, const Com
                                                Instant now) {
   std::vector<FieldError> errors;
   check_text(errors, "body", c.body, kMaxCommentBody, TextKind::multi_line, true);
-  if (auto s = check(std::move(errors)); !s) return s.error();
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   auto t = ticket_to_change(tx, a, c.ticket_id, c.if_version);
   if (!t) return t.error();
   if (c.internal && !can_write_internal(a))
@@ -282,7 +269,7 @@ Result<Outcome<TicketEvent>> escalate_ticket(Tx& tx, const Actor& a, const Escal
   check_text(errors, "reason", c.reason, kMaxReason, TextKind::multi_line, true);
   if (!valid_support_level(c.to_level))
     errors.push_back({"to_level", "must be 1, 2 or 3", "out_of_range"});
-  if (auto s = check(std::move(errors)); !s) return s.error();
+  if (auto s = check_fields(std::move(errors)); !s) return s.error();
   auto t = ticket_to_change(tx, a, c.ticket_id, c.if_version);
   if (!t) return t.error();
   if (!can_escalate(a)) return make_error(ErrorCode::forbidden, "only staff escalate tickets");

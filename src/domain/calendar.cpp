@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
-#include <sstream>
 
 #include "domain/text.hpp"
 
@@ -28,12 +27,9 @@ bool is_24x7(const Calendar& c) {
 class Days {
  public:
   explicit Days(const Calendar& c) : m_c(c), m_zone(date::locate_zone(c.time_zone)) {
-    for (const auto& h : c.holidays) {
-      date::sys_days d;
-      std::istringstream in(h.date);
-      in >> date::parse("%F", d);
-      if (!in.fail()) m_holidays.insert(d.time_since_epoch().count());
-    }
+    for (const auto& h : c.holidays)
+      if (auto d = parse_date(h.date))
+        m_holidays.insert(std::chrono::floor<date::days>(*d).time_since_epoch().count());
   }
 
   // The local date that `t` falls on.

@@ -82,23 +82,19 @@ std::string trimmed(const std::string& s) {
   return s.substr(begin, end - begin);
 }
 
-Error field_error(std::string_view field, std::string message, const char* code) {
-  Error e = make_error(ErrorCode::invalid_input, "the input is not valid");
-  e.fields.push_back({std::string(field), std::move(message), code});
-  return e;
-}
-
 }  // namespace
 
 Result<Email> normalize_email(std::string_view text, std::string_view field) {
-  if (!is_valid_utf8(text)) return field_error(field, "is not valid UTF-8", "invalid_text");
+  if (!is_valid_utf8(text))
+    return field_error(std::string(field), "is not valid UTF-8", "invalid_text");
   const std::string address = trimmed(nfc(text));
   bool hidden = false;
   each(address, [&](ucs4_t cp, std::size_t, std::size_t) { hidden = hidden || invisible(cp); });
   if (hidden)
-    return field_error(field, "contains invisible, space or control characters", "invalid_text");
+    return field_error(std::string(field), "contains invisible, space or control characters",
+                       "invalid_text");
   if (!looks_like_email(address))
-    return field_error(field, "is not an email address", "invalid_format");
+    return field_error(std::string(field), "is not an email address", "invalid_format");
   const auto at = address.rfind('@');
   std::set<std::string> scripts;
   each(std::string_view(address).substr(0, at), [&](ucs4_t cp, std::size_t, std::size_t) {
@@ -109,7 +105,8 @@ Result<Email> normalize_email(std::string_view text, std::string_view field) {
     scripts.insert(script->name);
   });
   if (scripts.size() > 1)
-    return field_error(field, "mixes letters of several scripts before the @", "mixed_script");
+    return field_error(std::string(field), "mixes letters of several scripts before the @",
+                       "mixed_script");
   Email out;
   out.address = to_lower_ascii(address);
   out.key = casefold(out.address);

@@ -69,6 +69,20 @@ using Result = boost::system::result<T, Error>;
 // Status of an operation that returns nothing on success.
 using Status = boost::system::result<void, Error>;
 
+// Input refused, naming the field at fault.
+inline Error field_error(std::string field, std::string message, std::string code) {
+  Error e = make_error(ErrorCode::invalid_input, "the input is not valid");
+  e.fields.push_back({std::move(field), std::move(message), std::move(code)});
+  return e;
+}
+// Nothing when `errors` is empty; else the input refused, naming each field.
+inline Status check_fields(std::vector<FieldError> errors) {
+  if (errors.empty()) return {};
+  Error e = make_error(ErrorCode::invalid_input, "the input is not valid");
+  e.fields = std::move(errors);
+  return e;
+}
+
 }  // namespace sd
 
 // boost::system::result needs to know how to throw an Error when value() is

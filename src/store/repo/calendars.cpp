@@ -98,4 +98,11 @@ std::vector<Calendar> CalendarRepo::list() {
   return out;
 }
 
+Id CalendarRepo::builtin_id() {
+  Id id = 0;
+  conn().query("SELECT id FROM calendars WHERE builtin = 1", {},
+               [&](const Row& r) { id = r.i64(0); });
+  return id;
+}
+
 }  // namespace sd::store

@@ -20,6 +20,8 @@ class CalendarRepo : Repo {
   void remove(Id id);
   // The built-in first, then by name.
   std::vector<Calendar> list();
+  // The id of the built-in 24x7 calendar.
+  Id builtin_id();
 
  private:
   void write_parts(const Calendar& c);

@@ -47,11 +47,13 @@ std::string Binder::any_of(const std::string& col, const std::vector<std::int64_
 
 std::string Binder::any_of(const std::string& col, const std::vector<std::string>& values) {
   if (values.size() == 1) return col + " = " + next(values[0]);
-  std::string list;
-  for (const auto& v : values) list += (list.empty() ? "" : ",") + json_string(v);
-  // A PostgreSQL array literal quotes its items as JSON does.
-  if (dialect == Dialect::postgres) return col + " = ANY(" + next("{" + list + "}") + "::text[])";
-  return col + " IN (SELECT value FROM json_each(" + next("[" + list + "]") + "))";
+  // A PostgreSQL array literal quotes its items as JSON does: '{"a","b"}'
+  // is '["a","b"]' with other brackets.
+  std::string list = text_array_literal(values);
+  if (dialect == Dialect::postgres) return col + " = ANY(" + next(list) + "::text[])";
+  list.front() = '[';
+  list.back() = ']';
+  return col + " IN (SELECT value FROM json_each(" + next(list) + "))";
 }
 
 }  // namespace sd::store::sql
