@@ -266,6 +266,42 @@ json::object to_json(const Ticket& t, Audience a) {
   return o;
 }
 
+json::value sla_json(const TicketSla* s, const Ticket& t, Instant now) {
+  if (!s || !s->state.policy_id) return nullptr;
+  const auto seconds = [](Duration d) {
+    return std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  };
+  const bool resolved = !is_open(t.status);
+  const auto& fr_at = s->state.first_response_at;
+  const auto& fr_due = s->first_response_due_at;
+  const auto& res_due = s->resolution_due_at;
+  const bool fr_breached = fr_due && (fr_at ? *fr_at >= *fr_due : *fr_due <= now);
+  const bool res_breached = res_due && *res_due <= now;
+  json::object o;
+  o["policy_id"] = *s->state.policy_id;
+  o["first_response_due_at"] = opt_time(fr_due);
+  o["first_response_warning_at"] = opt_time(s->first_response_warning_at);
+  o["first_response_at"] = opt_time(fr_at);
+  o["first_response_breached"] = fr_breached;
+  o["first_response_met"] = fr_at.has_value() && !fr_breached;
+  // Until the first response is due (negative once past); null once answered.
+  o["first_response_seconds_left"] =
+      !fr_at && fr_due && !resolved ? json::value(seconds(*fr_due - now)) : json::value(nullptr);
+  o["resolution_due_at"] = opt_time(res_due);
+  o["resolution_warning_at"] = opt_time(s->resolution_warning_at);
+  o["resolution_breached"] = res_breached;
+  o["resolution_met"] = resolved && !res_breached;
+  o["paused"] = s->paused;
+  // Until the resolution is due; while paused, the business time it has left.
+  json::value left = nullptr;
+  if (!resolved && res_due && (!s->paused || res_breached))
+    left = seconds(*res_due - now);
+  else if (!resolved && s->paused && s->resolution_left)
+    left = seconds(*s->resolution_left);
+  o["resolution_seconds_left"] = left;
+  return o;
+}
+
 json::object to_json(const Event& e) {
   return {{"id", e.id},
           {"ticket_id", e.ticket_id},

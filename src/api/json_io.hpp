@@ -16,6 +16,7 @@
 #include "domain/error.hpp"
 #include "domain/job.hpp"
 #include "domain/model.hpp"
+#include "domain/sla_clock.hpp"
 #include "domain/text.hpp"
 
 namespace sd::api {
@@ -93,6 +94,8 @@ inline boost::json::value opt_time(const std::optional<Instant>& v) {
 enum class Audience { staff, requester };
 
 boost::json::object to_json(const Ticket& t, Audience a);
+// A ticket's "sla" (staff only) at `now`; null when no policy applies.
+boost::json::value sla_json(const TicketSla* s, const Ticket& t, Instant now);
 boost::json::object to_json(const Event& e);
 boost::json::object to_json(const User& u);
 boost::json::object to_json(const Organisation& o);
@@ -100,5 +103,34 @@ boost::json::object to_json(const Group& g, const std::vector<Id>& members);
 boost::json::object to_json(const Category& c);
 boost::json::object to_json(const EscalationContact& c);
 boost::json::object to_json(const Job& j);
+
+// Enum values as their names.
+template <class E>
+boost::json::array names(const std::vector<E>& v) {
+  boost::json::array a;
+  for (E e : v) a.push_back(boost::json::string(to_string(e)));
+  return a;
+}
+
+// A list of enum names; null or absent = nothing given.
+template <class E>
+std::optional<std::vector<E>> enum_list(const boost::json::value& v, const std::string& field,
+                                        FieldReader& in) {
+  if (!v.is_array()) {
+    in.add(field, "must be a list of names", "invalid_type");
+    return std::nullopt;
+  }
+  std::vector<E> out;
+  for (const auto& item : v.as_array()) {
+    std::optional<E> e;
+    if (item.is_string()) e = parse_enum<E>(std::string_view(item.as_string()));
+    if (!e) {
+      in.add(field, "has an unknown value", "unknown_value");
+      return std::nullopt;
+    }
+    out.push_back(*e);
+  }
+  return out;
+}
 
 }  // namespace sd::api

@@ -24,6 +24,7 @@ const std::vector<Route>& routes() {
     add_directory_routes(r);
     add_calendar_routes(r);
     add_sla_policy_routes(r);
+    add_escalation_routes(r);
     add_settings_routes(r);
     add_admin_routes(r);
     add_ops_routes(r);

@@ -16,13 +16,6 @@ namespace {
 namespace json = boost::json;
 using store::Tx;
 
-template <class E>
-json::array names(const std::vector<E>& v) {
-  json::array a;
-  for (E e : v) a.push_back(json::string(to_string(e)));
-  return a;
-}
-
 json::object policy_json(const SlaPolicy& p) {
   json::array orgs;
   for (Id o : p.match.organisation_ids) orgs.push_back(o);
@@ -41,27 +34,6 @@ json::object policy_json(const SlaPolicy& p) {
           {"resolution_warning_percent", p.resolution_warning_percent},
           {"created_at", to_iso8601(p.created_at)},
           {"updated_at", to_iso8601(p.updated_at)}};
-}
-
-// A list of enum names; null or absent = nothing given.
-template <class E>
-std::optional<std::vector<E>> enum_list(const json::value& v, const std::string& field,
-                                        FieldReader& in) {
-  if (!v.is_array()) {
-    in.add(field, "must be a list of names", "invalid_type");
-    return std::nullopt;
-  }
-  std::vector<E> out;
-  for (const auto& item : v.as_array()) {
-    std::optional<E> e;
-    if (item.is_string()) e = parse_enum<E>(std::string_view(item.as_string()));
-    if (!e) {
-      in.add(field, "has an unknown value", "unknown_value");
-      return std::nullopt;
-    }
-    out.push_back(*e);
-  }
-  return out;
 }
 
 std::optional<SlaMatch> read_match(const json::value& v, FieldReader& in) {

@@ -55,6 +55,43 @@ Result<desk::IfVersion> if_match(const Ctx& ctx) {
                     "If-Match must be one entity tag from a ticket's ETag, or *");
 }
 
+using ClockMap = std::unordered_map<Id, TicketSla>;
+
+// A ticket and its service-level clocks, read in the same transaction.
+struct TicketWithClocks {
+  Ticket ticket;
+  ClockMap clocks;
+};
+
+Result<TicketWithClocks> with_clocks(Tx& tx, const Actor& a, Ticket t) {
+  auto clocks = desk::ticket_clocks(tx, a, {t.id});
+  if (!clocks) return clocks.error();
+  return TicketWithClocks{std::move(t), std::move(*clocks)};
+}
+
+// Runs a use case that returns a ticket and reads its clocks after it.
+template <class F>
+Result<TicketWithClocks> write_ticket(Ctx& ctx, F&& use_case) {
+  return ctx.s.store.write([&](Tx& tx) -> Result<TicketWithClocks> {
+    auto out = use_case(tx);
+    if (!out) return out.error();
+    return with_clocks(tx, ctx.actor(), std::move(out->value));
+  });
+}
+
+json::object ticket_json(const Ticket& t, const Actor& a, const ClockMap& clocks, Instant now) {
+  json::object o = to_json(t, audience(a));
+  if (audience(a) == Audience::staff) {
+    auto it = clocks.find(t.id);
+    o["sla"] = sla_json(it == clocks.end() ? nullptr : &it->second, t, now);
+  }
+  return o;
+}
+
+json::object ticket_json(Ctx& ctx, const TicketWithClocks& t) {
+  return ticket_json(t.ticket, ctx.actor(), t.clocks, ctx.s.clock.now());
+}
+
 // POST /api/v1/tickets
 Result<Response> create_ticket(Ctx& ctx) {
   auto body = parse_object_body(ctx.req);
@@ -85,17 +122,20 @@ Result<Response> create_ticket(Ctx& ctx) {
   if (category) c.category_id = *category;
   const Actor& a = ctx.actor();
   const Instant now = ctx.s.clock.now();
-  auto out = ctx.s.store.write([&](Tx& tx) { return desk::create_ticket(tx, a, c, now); });
+  auto out = write_ticket(ctx, [&](Tx& tx) { return desk::create_ticket(tx, a, c, now); });
   if (!out) return out.error();
-  return created(to_json(out->value, audience(a)),
-                 "/api/v1/tickets/" + std::to_string(out->value.id));
+  return created(ticket_json(ctx, *out), "/api/v1/tickets/" + std::to_string(out->ticket.id));
 }
 
 // GET /api/v1/tickets/{id}
 Result<Response> get_ticket(Ctx& ctx) {
-  auto t = ctx.s.store.read([&](Tx& tx) { return desk::get_ticket(tx, ctx.actor(), ctx.id); });
+  auto t = ctx.s.store.read([&](Tx& tx) -> Result<TicketWithClocks> {
+    auto found = desk::get_ticket(tx, ctx.actor(), ctx.id);
+    if (!found) return found.error();
+    return with_clocks(tx, ctx.actor(), std::move(*found));
+  });
   if (!t) return t.error();
-  return with_etag(json_response(200, to_json(*t, audience(ctx.actor()))), *t);
+  return with_etag(json_response(200, ticket_json(ctx, *t)), t->ticket);
 }
 
 Result<store::TicketSort> parse_sort(std::string_view s, bool& descending) {
@@ -113,21 +153,51 @@ Result<store::TicketSort> parse_sort(std::string_view s, bool& descending) {
   if (s == "assignee") return store::TicketSort::assignee;
   if (s == "group") return store::TicketSort::group;
   if (s == "category") return store::TicketSort::category;
+  if (s == "sla_due") return store::TicketSort::sla_due;
   return make_error(ErrorCode::invalid_input,
                     "query parameter sort must be one of id, created_at, updated_at, priority, "
                     "support_level, status, subject, type, requester, assignee, group, category, "
-                    "optionally prefixed by -");
+                    "sla_due, optionally prefixed by -");
+}
+
+// What "breaching soon" means: due within sla_window minutes (default 120).
+Result<Duration> sla_window(Ctx& ctx) {
+  auto w = ctx.param("sla_window");
+  if (!w) return Duration{std::chrono::minutes(120)};
+  std::int64_t minutes = 0;
+  auto [ptr, ec] = std::from_chars(w->data(), w->data() + w->size(), minutes);
+  if (ec != std::errc() || ptr != w->data() + w->size() || minutes < 1 || minutes > 10080)
+    return make_error(ErrorCode::invalid_input,
+                      "query parameter sla_window must be minutes from 1 to 10080");
+  return Duration{std::chrono::minutes(minutes)};
 }
 
 // GET /api/v1/tickets
 Result<Response> list_tickets(Ctx& ctx) {
   if (auto s = reject_unknown_params(
           ctx, {"status", "status_category", "type", "priority", "support_level", "assignee_id",
-                "group_id", "requester_id", "category_id", "q", "sort", "limit", "cursor"});
+                "group_id", "requester_id", "category_id", "q", "sort", "limit", "cursor", "sla",
+                "sla_window"});
       !s)
     return s.error();
   const Actor& a = ctx.actor();
+  const Instant now = ctx.s.clock.now();
   store::TicketQuery q(ticket_scope(a));
+  if (auto sla = ctx.param("sla")) {
+    auto window = sla_window(ctx);
+    if (!window) return window.error();
+    if (*sla == "breached") {
+      q.sla_due_until = now;
+    } else if (*sla == "soon") {
+      q.sla_due_after = now;
+      q.sla_due_until = now + *window;
+    } else if (*sla == "at_risk") {
+      q.sla_due_until = now + *window;
+    } else {
+      return make_error(ErrorCode::invalid_input,
+                        "query parameter sla must be breached, soon or at_risk");
+    }
+  }
   if (auto st = ctx.param("status"); st && *st == "open") {
     q.categories = open_categories();
   } else {
@@ -199,11 +269,21 @@ Result<Response> list_tickets(Ctx& ctx) {
     if (!cur) return cur.error();
     q.after = *cur;
   }
-  auto page = ctx.s.store.read([&](Tx& tx) { return desk::list_tickets(tx, a, q); });
+  ClockMap clocks;
+  auto page = ctx.s.store.read([&](Tx& tx) -> Result<store::Page<Ticket>> {
+    auto p = desk::list_tickets(tx, a, q);
+    if (!p) return p.error();
+    std::vector<Id> ids;
+    for (const auto& t : p->items) ids.push_back(t.id);
+    auto c = desk::ticket_clocks(tx, a, ids);
+    if (!c) return c.error();
+    clocks = std::move(*c);
+    return p;
+  });
   if (!page) return page.error();
   json::array items;
   items.reserve(page->items.size());
-  for (const auto& t : page->items) items.push_back(to_json(t, audience(a)));
+  for (const auto& t : page->items) items.push_back(ticket_json(t, a, clocks, now));
   json::object out;
   out["items"] = std::move(items);
   out["next_cursor"] =
@@ -234,9 +314,9 @@ Result<Response> patch_ticket(Ctx& ctx) {
   if (auto s = in.finish(); !s) return s.error();
   const Actor& a = ctx.actor();
   const Instant now = ctx.s.clock.now();
-  auto out = ctx.s.store.write([&](Tx& tx) { return desk::update_ticket(tx, a, c, now); });
+  auto out = write_ticket(ctx, [&](Tx& tx) { return desk::update_ticket(tx, a, c, now); });
   if (!out) return out.error();
-  return with_etag(json_response(200, to_json(out->value, audience(a))), out->value);
+  return with_etag(json_response(200, ticket_json(ctx, *out)), out->ticket);
 }
 
 // POST /api/v1/tickets/{id}/transitions
@@ -250,11 +330,11 @@ Result<Response> transition_ticket(Ctx& ctx) {
   if (!seen) return seen.error();
   const Actor& a = ctx.actor();
   const Instant now = ctx.s.clock.now();
-  auto out = ctx.s.store.write([&](Tx& tx) {
+  auto out = write_ticket(ctx, [&](Tx& tx) {
     return desk::transition_ticket(tx, a, desk::TransitionTicket{ctx.id, *to, *seen}, now);
   });
   if (!out) return out.error();
-  return with_etag(json_response(200, to_json(out->value, audience(a))), out->value);
+  return with_etag(json_response(200, ticket_json(ctx, *out)), out->ticket);
 }
 
 // POST /api/v1/tickets/{id}/comments
@@ -299,7 +379,12 @@ Result<Response> escalate_ticket(Ctx& ctx) {
 
 // GET /api/v1/tickets/counts
 Result<Response> ticket_counts(Ctx& ctx) {
-  auto c = ctx.s.store.read([&](Tx& tx) { return desk::queue_counts(tx, ctx.actor()); });
+  if (auto s = reject_unknown_params(ctx, {"sla_window"}); !s) return s.error();
+  auto window = sla_window(ctx);
+  if (!window) return window.error();
+  const Instant now = ctx.s.clock.now();
+  auto c =
+      ctx.s.store.read([&](Tx& tx) { return desk::queue_counts(tx, ctx.actor(), now, *window); });
   if (!c) return c.error();
   return json_response(200, json::object{{"mine", c->mine},
                                          {"my_groups", c->my_groups},
@@ -307,7 +392,10 @@ Result<Response> ticket_counts(Ctx& ctx) {
                                          {"open", c->open},
                                          {"level_1", c->level[0]},
                                          {"level_2", c->level[1]},
-                                         {"level_3", c->level[2]}});
+                                         {"level_3", c->level[2]},
+                                         {"sla_breached", c->sla_breached},
+                                         {"sla_soon", c->sla_soon},
+                                         {"sla_at_risk", c->sla_breached + c->sla_soon}});
 }
 
 // GET /api/v1/tickets/{id}/events

@@ -7,6 +7,7 @@
 #include "desk/calendars.hpp"
 #include "desk/directory.hpp"
 #include "desk/settings.hpp"
+#include "desk/sla_policies.hpp"
 #include "desk/tickets.hpp"
 #include "store/repo/users.hpp"
 
@@ -165,6 +166,7 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
   std::vector<Actor> staff, requesters;
   std::vector<Id> group_ids, category_ids;
   AutoClosePolicy policy;
+  Id office_calendar = 0;
   auto setup = store.write([&](store::Tx& tx) -> Result<bool> {
     if (tx.users().find_by_email(kStaff[0].email))
       return make_error(ErrorCode::conflict, "the demo is already loaded");
@@ -233,6 +235,7 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
       cal.holidays = std::move(holidays);
       auto r = desk::save_calendar(tx, loader, cal, now);
       if (!r) return r.error();
+      office_calendar = r->value.id;
     }
     // The escalation directory of the source document, levels 1-4, with
     // invented people.
@@ -346,6 +349,32 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
   // ago closes as soon as a server runs its jobs.
   auto closing = store.write([&](store::Tx& tx) -> Result<bool> {
     if (auto r = desk::set_auto_close_policy(tx, loader, policy, now); !r) return r.error();
+    // Service levels, set up after the history: the sweep a policy enqueues
+    // puts the open tickets under them when a server first runs its jobs,
+    // and the checks write the warnings and breaches their history earned.
+    struct DemoPolicy {
+      const char* name;
+      std::optional<Priority> priority;
+      bool office;
+      std::int64_t first_response, resolution, rank;
+    };
+    const DemoPolicy policies[] = {
+        {"Crítica (24x7)", Priority::critical, false, 15, 240, 10},
+        {"Alta (horario de oficina)", Priority::high, true, 60, 480, 20},
+        {"Estándar (horario de oficina)", std::nullopt, true, 240, 1620, 100},
+    };
+    for (const auto& dp : policies) {
+      desk::SaveSlaPolicy c;
+      c.name = dp.name;
+      if (dp.office) c.calendar_id = office_calendar;
+      c.rank = dp.rank;
+      SlaMatch m;
+      if (dp.priority) m.priorities = {*dp.priority};
+      c.match = m;
+      c.first_response_minutes = dp.first_response;
+      c.resolution_minutes = dp.resolution;
+      if (auto r = desk::save_sla_policy(tx, loader, c, now); !r) return r.error();
+    }
     for (Id id : resolved)
       if (auto r = desk::schedule_auto_close(tx, loader, id, now); !r) return r.error();
     return true;

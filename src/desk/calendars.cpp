@@ -1,5 +1,6 @@
 #include "desk/calendars.hpp"
 
+#include "desk/clocks.hpp"
 #include "domain/permissions.hpp"
 #include "store/repo/calendars.hpp"
 #include "store/repo/sla_policies.hpp"
@@ -32,6 +33,8 @@ Result<Outcome<Calendar>> save_calendar(store::Tx& tx, const Actor& a, const Sav
   else
     cal.id = tx.calendars().insert(cal);
   Effects fx(tx);
+  // The targets of open tickets under its policies move with its hours.
+  if (c.id && tx.sla_policies().uses_calendar(cal.id)) schedule_sweep(fx, now);
   return fx.done(*tx.calendars().find(cal.id));
 }
 

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "desk/clocks.hpp"
 #include "desk/tickets.hpp"
 #include "domain/permissions.hpp"
 #include "store/repo/sessions.hpp"
@@ -38,6 +39,22 @@ Status auto_close(store::Tx& tx, const Job& job, Instant now) {
                              AutoCloseTicket{*ticket, from_unix_ms(*resolved)}, now);
   if (!r) return r.error();
   return {};
+}
+
+Status sla_check(store::Tx& tx, const Job& job, Instant now) {
+  auto p = payload_of(job);
+  if (!p) return p.error();
+  auto ticket = int_field(*p, "ticket_id");
+  if (!ticket) return ticket.error();
+  return check_clocks(tx, *ticket, now);
+}
+
+Status sla_sweep(store::Tx& tx, const Job& job, Instant now) {
+  auto p = payload_of(job);
+  if (!p) return p.error();
+  auto after = int_field(*p, "after_id");
+  if (!after) return after.error();
+  return sweep_clocks(tx, *after, now);
 }
 
 JobSpec maintenance_for(Instant day) {
@@ -77,9 +94,9 @@ Status search_keys(store::Tx& tx, const Job&, Instant now) {
 
 const JobHandlers& job_handlers() {
   static const JobHandlers handlers = {
-      {kAutoCloseJob, auto_close},
-      {kDailyMaintenanceJob, maintenance},
-      {kSearchKeysJob, search_keys},
+      {kAutoCloseJob, auto_close},   {kDailyMaintenanceJob, maintenance},
+      {kSearchKeysJob, search_keys}, {kSlaCheckJob, sla_check},
+      {kSlaSweepJob, sla_sweep},
   };
   return handlers;
 }

@@ -1,5 +1,6 @@
 #include "desk/sla_policies.hpp"
 
+#include "desk/clocks.hpp"
 #include "domain/permissions.hpp"
 #include "store/repo/calendars.hpp"
 #include "store/repo/organisations.hpp"
@@ -49,15 +50,18 @@ Result<Outcome<SlaPolicy>> save_sla_policy(store::Tx& tx, const Actor& a, const 
   else
     p.id = tx.sla_policies().insert(p);
   Effects fx(tx);
+  // Open tickets may fall under it now, or keep their targets by another rule.
+  schedule_sweep(fx, now);
   return fx.done(*tx.sla_policies().find(p.id));
 }
 
-Result<Outcome<Id>> delete_sla_policy(store::Tx& tx, const Actor& a, Id id, Instant) {
+Result<Outcome<Id>> delete_sla_policy(store::Tx& tx, const Actor& a, Id id, Instant now) {
   if (!can_manage_settings(a)) return not_allowed();
   if (!tx.sla_policies().find(id))
     return make_error(ErrorCode::not_found, "no such service-level policy");
   tx.sla_policies().remove(id);
   Effects fx(tx);
+  schedule_sweep(fx, now);
   return fx.done(id);
 }
 

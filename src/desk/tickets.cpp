@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "desk/clocks.hpp"
+#include "desk/escalation.hpp"
 #include "desk/settings.hpp"
 #include "domain/lifecycle.hpp"
 #include "domain/permissions.hpp"
@@ -113,6 +115,42 @@ void check_description(std::vector<FieldError>& errors, const std::string& s) {
 
 }  // namespace
 
+Status move_to_level(Tx& tx, Effects& fx, Ticket& t, const Actor& a, SupportLevel to,
+                     const std::string& reason, Instant now, Id* event_id) {
+  Event e = event_for(t, a, level_change_kind(t.support_level, to), now);
+  e.internal = true;
+  e.body = reason;
+  e.field = "support_level";
+  e.old_value = std::to_string(t.support_level);
+  e.new_value = std::to_string(to);
+  const Id id = fx.event(std::move(e));
+  if (event_id) *event_id = id;
+  t.support_level = to;
+  // The ticket goes to the queue of a group serving the new level.
+  const auto group = group_for_level(tx.groups().list(), t.group_id, to);
+  if (group != t.group_id) {
+    Event g = event_for(t, a, EventKind::assignment, now);
+    g.internal = true;
+    g.field = "group_id";
+    g.old_value = t.group_id ? std::to_string(*t.group_id) : "";
+    g.new_value = group ? std::to_string(*group) : "";
+    fx.event(std::move(g));
+    t.group_id = group;
+    // An agent who does not serve the new level hands the ticket over.
+    if (group && !assignee_stays(t.assignee_id, tx.groups().members(*group))) {
+      Event u = event_for(t, a, EventKind::assignment, now);
+      u.internal = true;
+      u.field = "assignee_id";
+      u.old_value = std::to_string(*t.assignee_id);
+      fx.event(std::move(u));
+      t.assignee_id.reset();
+      if (auto follow = status_after_assignment(t.status, t.assignee_id))
+        if (auto s = move(tx, fx, t, a, *follow, now); !s) return s;
+    }
+  }
+  return {};
+}
+
 Result<Outcome<Ticket>> create_ticket(Tx& tx, const Actor& a, const CreateTicket& c, Instant now) {
   std::vector<FieldError> errors;
   check_subject(errors, c.subject);
@@ -152,9 +190,12 @@ Result<Outcome<Ticket>> create_ticket(Tx& tx, const Actor& a, const CreateTicket
   // Routed to a group serving its level, unless routing is off.
   if (routing_policy(tx).group_by_level)
     t.group_id = group_for_level(tx.groups().list(), std::nullopt, t.support_level);
+  SlaContext ctx(tx);
+  Clocks clocks = keep_clocks(tx, ctx, t, {}, now);
   t.id = tx.tickets().insert(t);
 
   Effects fx(tx);
+  save_clocks(tx, fx, t, clocks, now);
   Event e = event_for(t, a, EventKind::created, now);
   e.field = "status";
   e.new_value = std::string(to_string(t.status));
@@ -173,6 +214,10 @@ Result<Outcome<Ticket>> create_ticket(Tx& tx, const Actor& a, const CreateTicket
     g.new_value = std::to_string(*t.group_id);
     fx.event(std::move(g));
   }
+  // The rules on creation (loss of functionality: the directory's level 4 at once).
+  auto escalated = escalate(tx, fx, t, EscalationCause{EscalationTrigger::created, {}, {}}, now);
+  if (!escalated) return escalated.error();
+  if (*escalated) store_with_clocks(tx, fx, t, now);
   return fx.done(t);
 }
 
@@ -217,7 +262,7 @@ Result<Outcome<Ticket>> update_ticket(Tx& tx, const Actor& a, const UpdateTicket
   if (auto follow = status_after_assignment(t.status, t.assignee_id))
     if (auto s = move(tx, fx, t, a, *follow, now); !s) return s.error();
   t.updated_at = now;
-  tx.tickets().update(t);
+  store_with_clocks(tx, fx, t, now);
   return fx.done(t);
 }
 
@@ -232,7 +277,7 @@ Result<Outcome<Ticket>> transition_ticket(Tx& tx, const Actor& a, const Transiti
     return conflict("assign_first", "assign the ticket to someone first");
   Effects fx(tx);
   if (auto s = move(tx, fx, *t, a, c.to, now); !s) return s.error();
-  tx.tickets().update(*t);
+  store_with_clocks(tx, fx, *t, now);
   return fx.done(*t);
 }
 
@@ -257,7 +302,10 @@ Result<Outcome<TicketEvent>> comment_on_ticket(Tx& tx, const Actor& a, const Com
     if (auto follow = status_after_requester_reply(t->status))
       if (auto s = move(tx, fx, *t, a, *follow, now); !s) return s.error();
   t->updated_at = now;
-  tx.tickets().update(*t);
+  // The first public reply by a person of staff answers the first-response
+  // target (an automatic message does not).
+  const bool first_response = is_staff(a) && !a.is_system() && !c.internal;
+  store_with_clocks(tx, fx, *t, now, ClockChange{first_response});
   auto stored = stored_event(tx, a, fx, id);
   if (!stored) return stored.error();
   return fx.done(TicketEvent{*stored, *t});
@@ -277,38 +325,10 @@ Result<Outcome<TicketEvent>> escalate_ticket(Tx& tx, const Actor& a, const Escal
   if (t->support_level == c.to_level)
     return conflict("same_level", "the ticket is already at that support level");
   Effects fx(tx);
-  Event e = event_for(*t, a, level_change_kind(t->support_level, c.to_level), now);
-  e.internal = true;
-  e.body = c.reason;
-  e.field = "support_level";
-  e.old_value = std::to_string(t->support_level);
-  e.new_value = std::to_string(c.to_level);
-  const Id id = fx.event(std::move(e));
-  t->support_level = c.to_level;
-  // The ticket goes to the queue of a group serving the new level.
-  const auto group = group_for_level(tx.groups().list(), t->group_id, c.to_level);
-  if (group != t->group_id) {
-    Event g = event_for(*t, a, EventKind::assignment, now);
-    g.internal = true;
-    g.field = "group_id";
-    g.old_value = t->group_id ? std::to_string(*t->group_id) : "";
-    g.new_value = group ? std::to_string(*group) : "";
-    fx.event(std::move(g));
-    t->group_id = group;
-    // An agent who does not serve the new level hands the ticket over.
-    if (group && !assignee_stays(t->assignee_id, tx.groups().members(*group))) {
-      Event u = event_for(*t, a, EventKind::assignment, now);
-      u.internal = true;
-      u.field = "assignee_id";
-      u.old_value = std::to_string(*t->assignee_id);
-      fx.event(std::move(u));
-      t->assignee_id.reset();
-      if (auto follow = status_after_assignment(t->status, t->assignee_id))
-        if (auto s = move(tx, fx, *t, a, *follow, now); !s) return s.error();
-    }
-  }
+  Id id = 0;
+  if (auto s = move_to_level(tx, fx, *t, a, c.to_level, c.reason, now, &id); !s) return s.error();
   t->updated_at = now;
-  tx.tickets().update(*t);
+  store_with_clocks(tx, fx, *t, now);
   auto stored = stored_event(tx, a, fx, id);
   if (!stored) return stored.error();
   return fx.done(TicketEvent{*stored, *t});
@@ -324,7 +344,7 @@ Result<Outcome<std::optional<Ticket>>> auto_close_ticket(Tx& tx, const Actor& a,
   if (d.kind == AutoCloseDecision::Kind::later) enqueue_auto_close(tx, fx, *t, now, d.later_at);
   if (d.kind != AutoCloseDecision::Kind::close) return fx.done(std::optional<Ticket>{});
   if (auto s = move(tx, fx, *t, a, TicketStatus::closed, now); !s) return s.error();
-  tx.tickets().update(*t);
+  store_with_clocks(tx, fx, *t, now);
   return fx.done(std::optional<Ticket>{*t});
 }
 

@@ -89,6 +89,13 @@ struct EscalateTicket {
 Result<Outcome<TicketEvent>> escalate_ticket(store::Tx& tx, const Actor& a, const EscalateTicket& c,
                                              Instant now);
 
+// Moves `t` (read for update, in memory) to support level `to`, recording
+// why, and to a group serving that level; an assignee outside that group
+// hands it over. The caller stores `t`. Shared by escalate_ticket and the
+// escalation rules.
+Status move_to_level(store::Tx& tx, Effects& fx, Ticket& t, const Actor& a, SupportLevel to,
+                     const std::string& reason, Instant now, Id* event_id = nullptr);
+
 // Closes a ticket nobody confirmed or reopened since the resolution at
 // `resolved_at` (the job ticket.auto_close). Does nothing, successfully,
 // when that resolution no longer stands.

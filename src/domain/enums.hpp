@@ -60,6 +60,8 @@ enum class EventKind : std::uint8_t {
   assignment,
   escalation,
   level_return,  // a ticket sent back down to a lower support level
+  sla_warning,   // a service-level target at its warning threshold (field: the target)
+  sla_breach,    // a service-level target missed (field: the target)
 };
 
 // Support levels are 1..3 (functional escalation).
@@ -99,7 +101,8 @@ SD_ENUM_NAMES(Role, std::string_view{"requester"}, std::string_view{"agent"},
 SD_ENUM_NAMES(EventKind, std::string_view{"created"}, std::string_view{"reply"},
               std::string_view{"note"}, std::string_view{"field_change"},
               std::string_view{"status_change"}, std::string_view{"assignment"},
-              std::string_view{"escalation"}, std::string_view{"return"})
+              std::string_view{"escalation"}, std::string_view{"return"},
+              std::string_view{"sla_warning"}, std::string_view{"sla_breach"})
 #undef SD_ENUM_NAMES
 
 // Priority is numbered from 1, so it has its own pair.

@@ -86,6 +86,9 @@ struct Ticket {
   std::int64_t version = 1;
   // The ticket this one follows up (a requester's answer to a closed one).
   std::optional<Id> follow_up_of;
+  // The next due of its service-level clocks still to be met (a past one
+  // when breached); unset when none runs. Kept by desk/ with the clocks.
+  std::optional<Instant> sla_due_at;
   // Not a property of the ticket but of who looks: a list that names its
   // viewer says whether someone else wrote on it since they last read it.
   std::optional<bool> unread_by_viewer;
@@ -101,6 +104,31 @@ struct AuditEvent {
   std::optional<Id> target_user_id;
   std::string detail;
   Instant created_at{};
+};
+
+// Something a member of staff is to know of (the bell of the web app):
+// kind sla_warning, sla_breach (detail: the target) or escalation (detail:
+// the directory level, or "support_level:N").
+struct Notification {
+  Id id = 0;
+  Id user_id = 0;
+  std::optional<Id> ticket_id;
+  std::string kind;
+  std::string detail;
+  Instant created_at{};
+  std::optional<Instant> read_at;
+};
+
+// Mail the desk means to send, kept until the email channel sends it.
+struct OutboxMessage {
+  Id id = 0;
+  std::string kind;  // e.g. escalation_notice
+  std::optional<Id> ticket_id;
+  std::string to_address, to_name, language = "es-MX";
+  std::string subject, body;
+  std::string status = "pending";
+  Instant created_at{};
+  std::optional<Instant> sent_at;
 };
 
 // The human number of a ticket: SD-000123. Display only; the id is the key.

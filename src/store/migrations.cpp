@@ -356,6 +356,91 @@ CREATE TABLE sla_policies (
 );
 CREATE INDEX sla_policies_calendar ON sla_policies(calendar_id);
 )SQL"},
+    // 7: service-level clocks (issue 8). Per ticket: its policy, the
+    // first public reply by staff, the pauses ("from:to:kind;...", to empty
+    // while open, kind s = pause status, r = resolved), when the desk wrote
+    // each warning and breach, and the targets as computed at the last
+    // change. tickets.sla_due_at is the next due of a clock still to be
+    // met, for the "due soonest" and "breaching soon" queues.
+    {R"SQL(
+ALTER TABLE tickets ADD COLUMN sla_due_at {I64};
+CREATE INDEX tickets_open_sla_due ON tickets((COALESCE(sla_due_at, 9223372036854775807)), id)
+  WHERE status_category IN ('new', 'open', 'waiting');
+CREATE TABLE ticket_slas (
+  ticket_id {I64} PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
+  policy_id {I64} REFERENCES sla_policies(id) ON DELETE SET NULL,
+  first_response_at {I64},
+  pauses TEXT NOT NULL DEFAULT '',
+  first_response_warned_at {I64},
+  first_response_breached_at {I64},
+  resolution_warned_at {I64},
+  resolution_breached_at {I64},
+  first_response_due_at {I64},
+  first_response_warning_at {I64},
+  resolution_due_at {I64},
+  resolution_warning_at {I64},
+  paused INTEGER NOT NULL DEFAULT 0,
+  resolution_left_ms {I64},
+  updated_at {I64} NOT NULL
+);
+CREATE INDEX ticket_slas_policy ON ticket_slas(policy_id);
+)SQL"},
+    // 8: escalation rules with the source document's defaults, staff
+    // notifications (the bell), and the outbox of mail the email channel
+    // will send. Rule lists are comma-separated names; trigger_kind is
+    // created, sla_warning or sla_breach.
+    {R"SQL(
+CREATE TABLE escalation_rules (
+  id {SERIAL},
+  name TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  trigger_kind TEXT NOT NULL,
+  target TEXT NOT NULL DEFAULT '',
+  policy_id {I64} REFERENCES sla_policies(id) ON DELETE CASCADE,
+  impacts TEXT NOT NULL DEFAULT '',
+  types TEXT NOT NULL DEFAULT '',
+  support_level INTEGER,
+  directory_level INTEGER,
+  group_id {I64} REFERENCES agent_groups(id) ON DELETE SET NULL,
+  priority INTEGER,
+  created_at {I64} NOT NULL,
+  updated_at {I64} NOT NULL
+);
+INSERT INTO escalation_rules (name, trigger_kind, target, directory_level, created_at, updated_at)
+  VALUES ('First response missed: directory level 2', 'sla_breach', 'first_response', 2, 0, 0);
+INSERT INTO escalation_rules (name, trigger_kind, target, support_level, directory_level,
+  created_at, updated_at)
+  VALUES ('Resolution missed: support level 3, directory level 3', 'sla_breach', 'resolution', 3,
+  3, 0, 0);
+INSERT INTO escalation_rules (name, trigger_kind, impacts, directory_level, created_at,
+  updated_at)
+  VALUES ('Loss of functionality: directory level 4', 'created', 'loss_of_functionality', 4, 0, 0);
+CREATE TABLE notifications (
+  id {SERIAL},
+  user_id {I64} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  ticket_id {I64} REFERENCES tickets(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT '',
+  created_at {I64} NOT NULL,
+  read_at {I64}
+);
+CREATE INDEX notifications_user ON notifications(user_id, id);
+CREATE INDEX notifications_unread ON notifications(user_id) WHERE read_at IS NULL;
+CREATE TABLE outbox (
+  id {SERIAL},
+  kind TEXT NOT NULL,
+  ticket_id {I64} REFERENCES tickets(id) ON DELETE CASCADE,
+  to_address TEXT NOT NULL,
+  to_name TEXT NOT NULL DEFAULT '',
+  language TEXT NOT NULL DEFAULT 'es-MX',
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  created_at {I64} NOT NULL,
+  sent_at {I64}
+);
+CREATE INDEX outbox_status ON outbox(status, id);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect d) {

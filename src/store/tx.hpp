@@ -42,6 +42,10 @@ class JobRepo;
 class AuditRepo;
 class CalendarRepo;
 class SlaPolicyRepo;
+class TicketSlaRepo;
+class EscalationRuleRepo;
+class NotificationRepo;
+class OutboxRepo;
 
 class Tx {
  public:
@@ -66,6 +70,10 @@ class Tx {
   AuditRepo audit();
   CalendarRepo calendars();
   SlaPolicyRepo sla_policies();
+  TicketSlaRepo ticket_slas();
+  EscalationRuleRepo escalation_rules();
+  NotificationRepo notifications();
+  OutboxRepo outbox();
 
   // How many prepared statements the connection keeps (a diagnostic: tests
   // check that statement texts do not vary with the input).

@@ -919,6 +919,22 @@ class DeskTestCase(unittest.TestCase):
                       + self.server.log_tail())
         super().tearDown()
 
+    def start_two_nodes(self, extra_env: dict) -> "Server":
+        """Stops the class's server and starts it again with `extra_env` together with a
+        second node on the same database (PostgreSQL), so that both find the same due
+        work; returns the second node, stopped at the test's end."""
+        self.server.stop()
+        self.server.extra_env.update(extra_env)
+        node2 = Server(self.server.backend, extra_env=dict(self.server.extra_env))
+        node2.db = self.server.db  # same database; nothing of its own to prepare or drop
+        node2.admin_password = self.server.admin_password
+        self.addCleanup(node2.stop, False)
+        self.server.spawn()
+        node2.spawn()
+        self.server.wait_listening()
+        node2.wait_listening()
+        return node2
+
     # ---- users and clients
 
     @classmethod

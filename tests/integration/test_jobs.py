@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    API, TIMESTAMP_RE, DeskTestCase, Server, unique, wait_until)
+    API, TIMESTAMP_RE, DeskTestCase, unique, wait_until)
 
 HOUR_MS = 3_600_000
 AUTO_CLOSE = "ticket.auto_close"
@@ -503,17 +503,8 @@ class TwoNodeTests(JobsHelpers, DeskTestCase):
         tickets = self.resolved_tickets(self.admin, n)
         ids = {t["id"] for t in tickets}
 
-        self.server.stop()
-        self.server.extra_env.update(AHEAD)
-        node2 = Server(self.server.backend, extra_env={**FAST, **AHEAD})
-        node2.db = self.server.db  # same database; nothing of its own to prepare or drop
-        node2.admin_password = self.server.admin_password
-        self.addCleanup(node2.stop, False)
-        # start together, so that both find the same due jobs
-        self.server.spawn()
-        node2.spawn()
-        self.server.wait_listening()
-        node2.wait_listening()
+        # started together, so that both find the same due jobs
+        node2 = self.start_two_nodes(AHEAD)
         pids = {str(self.server.proc.pid), str(node2.proc.pid)}
 
         done = self.wait_jobs_settled(self.admin, expected=n)

@@ -40,6 +40,10 @@ def staff_only(status, requester=403):
     return expect(requester, status, status, status)
 
 
+def rule_body():
+    return {"name": unique("Regla "), "trigger": "sla_warning", "directory_level": 1}
+
+
 def admin_only(status):
     return expect(403, 403, 403, status)
 
@@ -124,6 +128,11 @@ class SecurityTests(DeskTestCase):
 
     def fresh_policy(self):
         r = self.admin.post(f"{API}/sla-policies", json=policy_body())
+        self.assertEqual(r.status, 201, r)
+        return r.json()["id"]
+
+    def fresh_rule(self):
+        r = self.admin.post(f"{API}/escalation-rules", json=rule_body())
         self.assertEqual(r.status, 201, r)
         return r.json()["id"]
 
@@ -282,6 +291,19 @@ class SecurityTests(DeskTestCase):
                   path_id=lambda role: t.fresh_policy(), body=lambda role: {"rank": 5}),
             Route("DELETE", "/sla-policies/{id}", admin_only(204),
                   path_id=lambda role: t.fresh_policy()),
+            Route("GET", "/escalation-rules", staff_only(200)),
+            Route("GET", "/escalation-rules/{id}", staff_only(200),
+                  path_id=lambda role: t.fresh_rule()),
+            Route("POST", "/escalation-rules", admin_only(201), body=lambda role: rule_body()),
+            Route("PATCH", "/escalation-rules/{id}", admin_only(200),
+                  path_id=lambda role: t.fresh_rule(), body=lambda role: {"active": False}),
+            Route("DELETE", "/escalation-rules/{id}", admin_only(204),
+                  path_id=lambda role: t.fresh_rule()),
+            Route("GET", "/notifications", staff_only(200)),
+            Route("POST", "/notifications/read-all", staff_only(200)),
+            Route("POST", "/notifications/{id}/read", staff_only(200), path_id=lambda role: 1,
+                  name="someone else's or none: nothing marked"),
+            Route("GET", "/admin/outbox", admin_only(200)),
             Route("GET", "/live", everyone(426), name="without a WebSocket upgrade"),
             Route("GET", "/healthz", public(200)),
             Route("GET", "/readyz", public(200)),

@@ -36,6 +36,8 @@ constexpr Landed kLanded[] = {
     {4, 0xc7aed52a568ebe3aULL, 0xef7a86b090443002ULL},
     {5, 0x1a87793ea86a91faULL, 0x3721d5c764280e3bULL},
     {6, 0xe09cb691294ef1dULL, 0xda458c1eb4cc9a72ULL},
+    {7, 0xad28902560bcc0f1ULL, 0xc33b9046a7277735ULL},
+    {8, 0xb0c55a27c0fd5107ULL, 0xf5fce2fa8e8f4a35ULL},
 };
 
 TEST(Migrations, LandedMigrationsAreNeverEdited) {

@@ -7,6 +7,7 @@
 
 #include "domain/lifecycle.hpp"
 #include "store/repo/organisations.hpp"
+#include "store/repo/ticket_slas.hpp"
 #include "store_fixture.hpp"
 
 namespace sd::store {
@@ -259,8 +260,9 @@ TEST_P(Tickets, EveryQueryTakesTheScope) {
   EXPECT_FALSE(found(mates, own));
   EXPECT_TRUE(found(mates, shared));
   EXPECT_FALSE(found(strangers, shared));
-  auto counts = m_store->read(
-      [&](Tx& tx) -> Result<QueueCounts> { return tx.tickets().queue_counts(me, own); });
+  auto counts = m_store->read([&](Tx& tx) -> Result<QueueCounts> {
+    return tx.tickets().queue_counts(me, own, Instant{}, std::chrono::hours(2));
+  });
   ASSERT_TRUE(counts);
   EXPECT_EQ(counts->open, 1);
 }
@@ -286,6 +288,88 @@ TEST_P(Tickets, ListsAreOneParameterWhateverTheirLength) {
   const std::size_t two = statements_after(2);
   EXPECT_EQ(statements_after(3), two);
   EXPECT_EQ(statements_after(40), two) << "a longer list must not make a new statement";
+}
+
+TEST_P(Tickets, ClocksRoundTripWithTheirPauses) {
+  const Id id = add_ticket(make_ticket(1));
+  TicketSla s;
+  s.ticket_id = id;
+  s.state.first_response_at = at(1500);
+  s.state.pauses = {{at(2000), at(2500), SlaPauseKind::status},
+                    {at(3000), std::nullopt, SlaPauseKind::resolved}};
+  s.state.written[1] = at(2100);
+  s.resolution_due_at = at(9000);
+  s.paused = true;
+  s.resolution_left = std::chrono::milliseconds(123456);
+  s.updated_at = at(3000);
+  auto saved = m_store->write([&](Tx& tx) -> Result<std::optional<TicketSla>> {
+    tx.ticket_slas().save(s);
+    s.state.pauses.back().to = at(3500);  // saved again: replaced, not added
+    tx.ticket_slas().save(s);
+    return tx.ticket_slas().find(id);
+  });
+  ASSERT_TRUE(saved && *saved);
+  const TicketSla& got = **saved;
+  EXPECT_EQ(got.state, s.state);
+  EXPECT_EQ(got.resolution_due_at, s.resolution_due_at);
+  EXPECT_FALSE(got.first_response_due_at);
+  EXPECT_TRUE(got.paused);
+  EXPECT_EQ(got.resolution_left, s.resolution_left);
+  auto many = m_store->read([&](Tx& tx) -> Result<std::size_t> {
+    return tx.ticket_slas().find_many({id, id + 1000}).size();
+  });
+  ASSERT_TRUE(many);
+  EXPECT_EQ(*many, 1u);
+}
+
+TEST_P(Tickets, DueSoonestFirstAndTheBreachingWindow) {
+  // Due at 5000, 3000, none, 8000 (ms): sorted 3000, 5000, 8000, then none.
+  const std::optional<Instant> dues[] = {at(5000), at(3000), std::nullopt, at(8000)};
+  std::vector<Id> ids;
+  for (int i = 0; i < 4; ++i) {
+    Ticket t = make_ticket(i);
+    t.sla_due_at = dues[i];
+    ids.push_back(add_ticket(t));
+  }
+  auto list = [&](std::optional<Instant> after, std::optional<Instant> until) {
+    TicketQuery q(TicketScope::everything());
+    q.sort = TicketSort::sla_due;
+    q.descending = false;
+    q.sla_due_after = after;
+    q.sla_due_until = until;
+    q.limit = 2;
+    std::vector<Id> out;
+    for (int pages = 0; pages < 5; ++pages) {
+      auto page =
+          m_store->read([&](Tx& tx) -> Result<Page<Ticket>> { return tx.tickets().list(q); });
+      EXPECT_TRUE(page);
+      if (!page) break;
+      for (const auto& t : page->items) out.push_back(t.id);
+      if (!page->next) break;
+      q.after = page->next;
+    }
+    return out;
+  };
+  EXPECT_EQ(list(std::nullopt, std::nullopt), (std::vector<Id>{ids[1], ids[0], ids[3], ids[2]}));
+  EXPECT_EQ(list(std::nullopt, at(5000)), (std::vector<Id>{ids[1], ids[0]})) << "breached at 5000";
+  EXPECT_EQ(list(at(4000), at(9000)), (std::vector<Id>{ids[0], ids[3]})) << "due soon after 4000";
+  auto counts = m_store->read([&](Tx& tx) -> Result<QueueCounts> {
+    return tx.tickets().queue_counts(m_user, TicketScope::everything(), at(4000),
+                                     std::chrono::milliseconds(4500));
+  });
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->sla_breached, 1);  // 3000
+  EXPECT_EQ(counts->sla_soon, 2);      // 5000 and 8000, within 4000 + 4500
+  // The narrow update leaves the version alone.
+  auto version = m_store->write([&](Tx& tx) -> Result<std::int64_t> {
+    const auto before = tx.tickets().find(ids[2], TicketScope::everything())->version;
+    tx.tickets().set_sla_due(ids[2], at(1));
+    const auto t = tx.tickets().find(ids[2], TicketScope::everything());
+    EXPECT_EQ(t->sla_due_at, at(1));
+    return t->version - before;
+  });
+  ASSERT_TRUE(version);
+  EXPECT_EQ(*version, 0);
 }
 
 SD_STORE_SUITE(Tickets);

@@ -1,7 +1,6 @@
 #include "store/repo/sla_policies.hpp"
 
-#include <charconv>
-
+#include "store/repo/lists.hpp"
 #include "store/repo/sql.hpp"
 
 namespace sd::store {
@@ -12,44 +11,6 @@ constexpr const char* kCols =
     "SELECT id, name, calendar_id, rank, match_types, match_priorities, match_organisation_ids, "
     "first_response_minutes, resolution_minutes, pause_statuses, first_response_warning_percent, "
     "resolution_warning_percent, created_at, updated_at FROM sla_policies";
-
-// Lists are kept as comma-separated names (or ids).
-template <class T, class F>
-std::string joined(const std::vector<T>& v, F f) {
-  std::string out;
-  for (const auto& x : v) out += (out.empty() ? "" : ",") + f(x);
-  return out;
-}
-template <class F>
-void split(const std::string& s, F f) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto end = s.find(',', i);
-    if (end == std::string::npos) end = s.size();
-    if (end > i) f(std::string_view(s).substr(i, end - i));
-    i = end + 1;
-  }
-}
-template <class E>
-std::vector<E> enums(const std::string& s) {
-  std::vector<E> out;
-  split(s, [&](std::string_view n) {
-    auto e = parse_enum<E>(n);
-    if (!e) throw DbError(DbError::Kind::other, "unknown value in sla_policies: " + std::string(n));
-    out.push_back(*e);
-  });
-  return out;
-}
-std::vector<Id> ids(const std::string& s) {
-  std::vector<Id> out;
-  split(s, [&](std::string_view n) {
-    Id v = 0;
-    std::from_chars(n.data(), n.data() + n.size(), v);
-    out.push_back(v);
-  });
-  return out;
-}
-auto name_of = [](auto e) { return std::string(to_string(e)); };
 
 SlaPolicy policy_from(const Row& r) {
   SlaPolicy p;

@@ -28,6 +28,7 @@ enum class TicketSort {
   assignee,   // by name
   group,      // by name
   category,   // by name
+  sla_due,    // by the next service-level due; tickets without one last
 };
 
 // An optional filter on a nullable reference: unset = any, none = IS NULL,
@@ -52,6 +53,10 @@ struct TicketQuery {
   std::optional<Id> category_id;
   std::string text;          // substring of subject or description
   std::optional<Id> number;  // the ticket whose number `text` is (SD-000123, 123)
+  // The next service-level due after `sla_due_after` and at or before
+  // `sla_due_until` (breached: until now; breaching soon: after now, until
+  // a window ahead).
+  std::optional<Instant> sla_due_after, sla_due_until;
   TicketSort sort = TicketSort::id;
   bool descending = true;
   std::optional<Cursor> after;
@@ -64,6 +69,9 @@ struct TicketQuery {
 struct QueueCounts {
   std::int64_t mine = 0, my_groups = 0, unassigned = 0, open = 0;
   std::int64_t level[3] = {0, 0, 0};
+  // Open tickets whose next service-level due has passed, or comes within
+  // the window asked for.
+  std::int64_t sla_breached = 0, sla_soon = 0;
 };
 
 class TicketRepo : Repo {
@@ -74,9 +82,14 @@ class TicketRepo : Repo {
   std::optional<Ticket> find(Id id, const TicketScope& scope, Lock lock = Lock::none);
   // Stores every field, and the next version (t.version grows by one).
   void update(Ticket& t);
+  // Only the service-level due (the clocks moved without the ticket
+  // changing: a policy or calendar changed, a check ran); the version stays.
+  void set_sla_due(Id id, std::optional<Instant> due);
+  // Open tickets after `after_id`, by id: the service-level sweep's batches.
+  std::vector<Id> open_ids_after(Id after_id, int limit);
   Page<Ticket> list(const TicketQuery& q);
   std::int64_t count();
-  QueueCounts queue_counts(Id agent_id, const TicketScope& scope);
+  QueueCounts queue_counts(Id agent_id, const TicketScope& scope, Instant now, Duration window);
 };
 
 inline TicketRepo Tx::tickets() { return TicketRepo(*this); }
