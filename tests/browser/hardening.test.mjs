@@ -5,7 +5,7 @@
 // Run: SERVICEDESK_BIN=build/release/src/servicedesk node --test tests/browser/hardening.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signIn, shot, USERS, PASSWORD } from './harness.mjs';
+import { startServer, launchBrowser, signIn, shot, call, USERS, PASSWORD } from './harness.mjs';
 
 const WAIT = 15_000; // the longest any single expectation may take
 
@@ -23,30 +23,6 @@ after(async () => {
 });
 
 const tag = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-
-/** Calls the API from the page with its session (and CSRF token); JSON in and out. */
-async function call(page, method, path, body, headers = {}) {
-  return page.evaluate(
-    async ([m, p, b, h]) => {
-      const csrf = sessionStorage.getItem('sd.csrf') ?? '';
-      const r = await fetch(`/api/v1${p}`, {
-        method: m,
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf, ...h },
-        body: b === undefined ? undefined : JSON.stringify(b),
-        credentials: 'same-origin',
-      });
-      const text = await r.text();
-      let json = null;
-      try {
-        json = text ? JSON.parse(text) : null;
-      } catch {
-        json = text;
-      }
-      return { status: r.status, body: json, etag: r.headers.get('ETag') };
-    },
-    [method, path, body, headers],
-  );
-}
 
 /** Runs `fn` with the demo requester and agent signed in (the agent on the open queue). */
 async function withRequesterAndAgent(fn) {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repo = path.resolve(here, '../..');
@@ -122,4 +123,45 @@ export async function signIn(browser, baseUrl, email, hash = '/') {
 
 export async function shot(page, name, { fullPage = true } = {}) {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage });
+}
+
+/** Calls the API from the page with its session (and CSRF token); JSON in and out. */
+export async function call(page, method, path, body, headers = {}) {
+  return page.evaluate(
+    async ([m, p, b, h]) => {
+      const csrf = sessionStorage.getItem('sd.csrf') ?? '';
+      const r = await fetch(`/api/v1${p}`, {
+        method: m,
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf, ...h },
+        body: b === undefined ? undefined : JSON.stringify(b),
+        credentials: 'same-origin',
+      });
+      const text = await r.text();
+      let json = null;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        json = text;
+      }
+      return { status: r.status, body: json, etag: r.headers.get('ETag') };
+    },
+    [method, path, body, headers],
+  );
+}
+
+/**
+ * A demo server and a browser for one test file: started before its tests
+ * and stopped after them. Read `desk.server` and `desk.browser` in a test.
+ */
+export function useDesk() {
+  const desk = { server: null, browser: null };
+  before(async () => {
+    desk.server = await startServer();
+    desk.browser = await launchBrowser();
+  });
+  after(async () => {
+    await desk.browser?.close();
+    await desk.server?.stop();
+  });
+  return desk;
 }

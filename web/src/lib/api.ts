@@ -2,7 +2,12 @@
 // header on every call that changes something, and the 401 -> sign-in rule.
 import type {
   AutoClosePolicy,
+  Calendar,
   Category,
+  EscalationRule,
+  Notification,
+  OutboxMessage,
+  SlaPolicy,
   EscalationContact,
   Group,
   JobPage,
@@ -165,6 +170,7 @@ export interface TicketQuery extends Query {
   requester_id?: string;
   category_id?: string;
   q?: string;
+  sla?: string; // breached | soon | at_risk
   sort?: string;
   limit?: number;
   cursor?: string;
@@ -265,4 +271,24 @@ export const api = {
   updateEscalationContact: (id: number, c: Record<string, unknown>) =>
     patch<EscalationContact>(`/escalation-contacts/${id}`, c),
   deleteEscalationContact: (id: number) => del(`/escalation-contacts/${id}`),
+
+  slaPolicies: () => get<{ items: SlaPolicy[] }>('/sla-policies'),
+  createSlaPolicy: (p: Partial<SlaPolicy>) => post<SlaPolicy>('/sla-policies', p),
+  updateSlaPolicy: (id: number, p: Partial<SlaPolicy>) => patch<SlaPolicy>(`/sla-policies/${id}`, p),
+  deleteSlaPolicy: (id: number) => del(`/sla-policies/${id}`),
+  calendars: () => get<{ items: Calendar[] }>('/calendars'),
+  createCalendar: (c: Partial<Calendar>) => post<Calendar>('/calendars', c),
+  updateCalendar: (id: number, c: Partial<Calendar>) => patch<Calendar>(`/calendars/${id}`, c),
+  deleteCalendar: (id: number) => del(`/calendars/${id}`),
+  escalationRules: () => get<{ items: EscalationRule[] }>('/escalation-rules'),
+  createEscalationRule: (r: Partial<EscalationRule>) => post<EscalationRule>('/escalation-rules', r),
+  updateEscalationRule: (id: number, r: Partial<EscalationRule>) =>
+    patch<EscalationRule>(`/escalation-rules/${id}`, r),
+  deleteEscalationRule: (id: number) => del(`/escalation-rules/${id}`),
+  notifications: (q: { unread?: string; before?: number; limit?: number } = {}) =>
+    get<{ items: Notification[]; unread: number }>('/notifications', q),
+  readNotification: (id: number) => post<{ marked: number }>(`/notifications/${id}/read`, undefined),
+  readAllNotifications: () => post<{ marked: number }>('/notifications/read-all', undefined),
+  outbox: (q: { before?: number; limit?: number } = {}) =>
+    get<{ items: OutboxMessage[]; next_before: number | null }>('/admin/outbox', q),
 };

@@ -72,6 +72,7 @@ export interface Ticket {
   follow_up_of?: number | null; // the earlier request this one continues
   version?: number; // changes with every write (the ETag of the ticket)
   unread?: boolean; // staff only: something happened since I last opened it, by someone else
+  sla?: TicketSla | null; // staff only: its service-level clocks; null when no policy applies
   allowed_transitions: Status[];
 }
 
@@ -83,7 +84,9 @@ export type EventKind =
   | 'status_change'
   | 'assignment'
   | 'escalation'
-  | 'return'; // sent back down to a lower support level
+  | 'return' // sent back down to a lower support level
+  | 'sla_warning' // a service-level target at its warning threshold (field: the target)
+  | 'sla_breach'; // a service-level target missed
 
 export interface TicketEvent {
   id: number;
@@ -217,6 +220,87 @@ export interface QueueCounts {
   level_1: number;
   level_2: number;
   level_3: number;
+  sla_breached?: number;
+  sla_soon?: number;
+  sla_at_risk?: number;
+}
+
+/** A ticket's service-level clocks, as the server computed them when it answered. */
+export interface TicketSla {
+  policy_id: number;
+  first_response_due_at: string | null;
+  first_response_warning_at: string | null;
+  first_response_at: string | null;
+  first_response_breached: boolean;
+  first_response_met: boolean;
+  first_response_seconds_left: number | null;
+  resolution_due_at: string | null;
+  resolution_warning_at: string | null;
+  resolution_breached: boolean;
+  resolution_met: boolean;
+  paused: boolean;
+  resolution_seconds_left: number | null;
+}
+
+export interface SlaPolicy {
+  id: number;
+  name: string;
+  calendar_id: number;
+  rank: number;
+  match: { types: TicketType[]; priorities: Priority[]; organisation_ids: number[] };
+  first_response_minutes: number;
+  resolution_minutes: number;
+  pause_statuses: Status[];
+  first_response_warning_percent: number;
+  resolution_warning_percent: number;
+}
+
+export interface Calendar {
+  id: number;
+  name: string;
+  time_zone: string;
+  builtin: boolean;
+  hours: Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', [string, string][]>;
+  holidays: { date: string; name: string }[];
+}
+
+export interface EscalationRule {
+  id: number;
+  name: string;
+  active: boolean;
+  trigger: 'created' | 'sla_warning' | 'sla_breach';
+  target: 'first_response' | 'resolution' | null;
+  policy_id: number | null;
+  impacts: Impact[];
+  types: TicketType[];
+  support_level: number | null;
+  directory_level: number | null;
+  group_id: number | null;
+  priority: Priority | null;
+}
+
+export interface Notification {
+  id: number;
+  kind: 'sla_warning' | 'sla_breach' | 'escalation';
+  detail: string;
+  ticket_id: number | null;
+  ticket_number: string | null;
+  created_at: string;
+  read_at: string | null;
+}
+
+export interface OutboxMessage {
+  id: number;
+  kind: string;
+  ticket_id: number | null;
+  to_address: string;
+  to_name: string;
+  language: string;
+  subject: string;
+  body: string;
+  status: string;
+  created_at: string;
+  sent_at: string | null;
 }
 
 export interface Viewer {
