@@ -25,6 +25,8 @@ const std::vector<Route>& routes() {
     add_calendar_routes(r);
     add_sla_policy_routes(r);
     add_escalation_routes(r);
+    add_contract_routes(r);
+    add_report_routes(r);
     add_settings_routes(r);
     add_admin_routes(r);
     add_ops_routes(r);

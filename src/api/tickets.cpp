@@ -83,7 +83,10 @@ json::object ticket_json(const Ticket& t, const Actor& a, const ClockMap& clocks
   json::object o = to_json(t, audience(a));
   if (audience(a) == Audience::staff) {
     auto it = clocks.find(t.id);
-    o["sla"] = sla_json(it == clocks.end() ? nullptr : &it->second, t, now);
+    const TicketSla* s = it == clocks.end() ? nullptr : &it->second;
+    o["sla"] = sla_json(s, t, now);
+    o["coverage"] = {{"status", to_string(s ? s->coverage : Coverage::none)},
+                     {"contract_id", s ? opt_json(s->contract_id) : json::value(nullptr)}};
   }
   return o;
 }

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "desk/calendars.hpp"
+#include "desk/contracts.hpp"
 #include "desk/directory.hpp"
 #include "desk/settings.hpp"
 #include "desk/sla_policies.hpp"
@@ -167,6 +168,7 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
   std::vector<Id> group_ids, category_ids;
   AutoClosePolicy policy;
   Id office_calendar = 0;
+  std::vector<Id> org_ids;
   auto setup = store.write([&](store::Tx& tx) -> Result<bool> {
     if (tx.users().find_by_email(kStaff[0].email))
       return make_error(ErrorCode::conflict, "the demo is already loaded");
@@ -183,6 +185,7 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
     auto org2 = value_of(desk::save_organisation(
         tx, loader, {std::nullopt, "Dirección Ejemplo de Planeación", true}, now));
     if (!org2) return org2.error();
+    org_ids = {org->id, org2->id};
     auto add = [&](const Person& p, std::optional<Id> org_id) -> Result<User> {
       desk::CreateUser c;
       c.email = p.email;
@@ -375,6 +378,22 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
       c.resolution_minutes = dp.resolution;
       if (auto r = desk::save_sla_policy(tx, loader, c, now); !r) return r.error();
     }
+    // Contracts: the institute's ends in three weeks (supervisors see it
+    // coming); the directorate's ended last month, so its new requests are
+    // accepted with a warning.
+    const auto date_in = [&](int days) { return utc_date(now + std::chrono::days(days)); };
+    Contract institute;
+    institute.organisation_id = org_ids[0];
+    institute.name = "Soporte integral 2026";
+    institute.starts_on = date_in(-345);
+    institute.ends_on = date_in(20);
+    Contract directorate;
+    directorate.organisation_id = org_ids[1];
+    directorate.name = "Mesa de ayuda básica";
+    directorate.starts_on = date_in(-400);
+    directorate.ends_on = date_in(-35);
+    for (auto& c : {institute, directorate})
+      if (auto r = desk::save_contract(tx, loader, c, now); !r) return r.error();
     for (Id id : resolved)
       if (auto r = desk::schedule_auto_close(tx, loader, id, now); !r) return r.error();
     return true;

@@ -5,6 +5,7 @@
 
 #include "desk/escalation.hpp"
 #include "store/repo/calendars.hpp"
+#include "store/repo/contracts.hpp"
 #include "store/repo/sla_policies.hpp"
 #include "store/repo/ticket_slas.hpp"
 #include "store/repo/tickets.hpp"
@@ -33,7 +34,8 @@ bool same_record(TicketSla a, const TicketSla& b) {
          a.first_response_warning_at == b.first_response_warning_at &&
          a.resolution_due_at == b.resolution_due_at &&
          a.resolution_warning_at == b.resolution_warning_at && a.paused == b.paused &&
-         a.resolution_left == b.resolution_left;
+         a.resolution_left == b.resolution_left && a.coverage == b.coverage &&
+         a.contract_id == b.contract_id;
 }
 
 void enqueue_check(Effects& fx, Id ticket_id, std::optional<Instant> at, Instant now) {
@@ -52,7 +54,15 @@ Clocks clocks_of(Tx& tx, SlaContext& ctx, Ticket& t, const ClockChange& c, Insta
   const auto stored = t.id ? tx.ticket_slas().find(t.id) : std::nullopt;
   SlaState s = stored ? stored->state : t.id ? state_before_clocks(t) : SlaState{};
   if (c.first_response && !s.first_response_at) s.first_response_at = now;
-  const auto policy = select_sla_policy(ctx.policies(), t);
+  // Coverage is decided when the ticket is opened (create_ticket) and kept.
+  Coverage coverage = stored ? stored->coverage : Coverage::none;
+  std::optional<Id> contract_id = stored ? stored->contract_id : std::nullopt;
+  if (c.coverage) {
+    coverage = c.coverage->coverage;
+    contract_id = c.coverage->contract ? std::optional<Id>(c.coverage->contract->id) : std::nullopt;
+  }
+  const auto policy = select_sla_policy(
+      ctx.policies_for(coverage == Coverage::covered ? contract_id : std::nullopt), t);
   set_policy(s, policy ? std::optional<Id>(policy->id) : std::nullopt);
   // With no policy, the default pause statuses: a policy chosen later counts
   // the same history.
@@ -61,6 +71,8 @@ Clocks clocks_of(Tx& tx, SlaContext& ctx, Ticket& t, const ClockChange& c, Insta
   Clocks out;
   if (policy) out.view = sla_view(*policy, ctx.calendar(policy->calendar_id), t.created_at, s, now);
   out.record = ticket_sla(t.id, s, out.view, now);
+  out.record.coverage = coverage;
+  out.record.contract_id = contract_id;
   out.changed = !stored || !same_record(out.record, *stored);
   t.sla_due_at = out.view ? out.view->next_due : std::nullopt;
   return out;
@@ -82,6 +94,20 @@ Event moment_event(const Ticket& t, SlaMoment m, Instant at, Instant now) {
 }  // namespace
 
 SlaContext::SlaContext(Tx& tx) : m_tx(tx), m_policies(tx.sla_policies().list()) {}
+
+std::vector<SlaPolicy> SlaContext::policies_for(std::optional<Id> contract_id) {
+  if (!contract_id) return m_policies;
+  auto it = m_contracts.find(*contract_id);
+  if (it == m_contracts.end())
+    it = m_contracts.emplace(*contract_id, m_tx.contracts().find(*contract_id)).first;
+  if (!it->second || it->second->policy_ids.empty()) return m_policies;
+  std::vector<SlaPolicy> out;
+  for (const auto& p : m_policies)
+    if (std::find(it->second->policy_ids.begin(), it->second->policy_ids.end(), p.id) !=
+        it->second->policy_ids.end())
+      out.push_back(p);
+  return out;
+}
 
 const SlaPolicy* SlaContext::policy(Id id) const {
   for (const auto& p : m_policies)

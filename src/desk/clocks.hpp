@@ -11,6 +11,7 @@
 
 #include "desk/outcome.hpp"
 #include "domain/calendar.hpp"
+#include "domain/contract.hpp"
 #include "domain/sla.hpp"
 #include "domain/sla_clock.hpp"
 #include "store/tx.hpp"
@@ -22,6 +23,9 @@ class SlaContext {
  public:
   explicit SlaContext(store::Tx& tx);
   const std::vector<SlaPolicy>& policies() const { return m_policies; }
+  // The policies a ticket under `contract_id` may fall under: the
+  // contract's, when it names some; every policy otherwise.
+  std::vector<SlaPolicy> policies_for(std::optional<Id> contract_id);
   const SlaPolicy* policy(Id id) const;
   // The calendar of a policy; the built-in 24x7 when it is missing.
   const Calendar& calendar(Id id);
@@ -30,11 +34,14 @@ class SlaContext {
   store::Tx& m_tx;
   std::vector<SlaPolicy> m_policies;
   std::map<Id, Calendar> m_calendars;
+  std::map<Id, std::optional<Contract>> m_contracts;
 };
 
 // What happened to the ticket, as far as its clocks care.
 struct ClockChange {
   bool first_response = false;  // a public reply by staff was just written
+  // Set when the ticket is opened: its coverage, kept from then on.
+  std::optional<CoverageDecision> coverage;
 };
 
 // The clocks after the change, as they are to be stored.

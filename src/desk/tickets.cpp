@@ -12,6 +12,7 @@
 #include "domain/text.hpp"
 #include "domain/ticket_rules.hpp"
 #include "store/repo/categories.hpp"
+#include "store/repo/contracts.hpp"
 #include "store/repo/groups.hpp"
 #include "store/repo/tickets.hpp"
 #include "store/repo/users.hpp"
@@ -187,11 +188,26 @@ Result<Outcome<Ticket>> create_ticket(Tx& tx, const Actor& a, const CreateTicket
     t.follow_up_of = original->id;
   }
   t.priority = priority_matrix(tx).at(t.impact, t.criticality);
+  // The coverage of the requester's organisation's contracts, today.
+  CoverageDecision coverage;
+  if (t.organisation_id) {
+    store::ContractQuery cq;
+    cq.organisation_id = t.organisation_id;
+    coverage = decide_coverage(tx.contracts().list(cq), now);
+  }
+  if (coverage.coverage == Coverage::outside &&
+      coverage.contract->outside == OutsideCoverage::refuse && !staff)
+    return conflict("outside_coverage", "your organisation's support contract is not in force (" +
+                                            coverage.contract->starts_on + " to " +
+                                            coverage.contract->ends_on +
+                                            "); please contact the service desk by phone");
   // Routed to a group serving its level, unless routing is off.
   if (routing_policy(tx).group_by_level)
     t.group_id = group_for_level(tx.groups().list(), std::nullopt, t.support_level);
   SlaContext ctx(tx);
-  Clocks clocks = keep_clocks(tx, ctx, t, {}, now);
+  ClockChange opened;
+  opened.coverage = coverage;
+  Clocks clocks = keep_clocks(tx, ctx, t, opened, now);
   t.id = tx.tickets().insert(t);
 
   Effects fx(tx);
@@ -213,6 +229,16 @@ Result<Outcome<Ticket>> create_ticket(Tx& tx, const Actor& a, const CreateTicket
     g.field = "group_id";
     g.new_value = std::to_string(*t.group_id);
     fx.event(std::move(g));
+  }
+  if (coverage.coverage == Coverage::outside) {
+    // Accepted outside coverage: the ticket says so, for staff.
+    Event c = event_for(t, Actor::system("coverage"), EventKind::field_change, now);
+    c.internal = true;
+    c.field = "coverage";
+    c.new_value = "outside";
+    c.body = "Outside the coverage of contract \"" + coverage.contract->name + "\" (" +
+             coverage.contract->starts_on + " to " + coverage.contract->ends_on + ")";
+    fx.event(std::move(c));
   }
   // The rules on creation (loss of functionality: the directory's level 4 at once).
   auto escalated = escalate(tx, fx, t, EscalationCause{EscalationTrigger::created, {}, {}}, now);
@@ -305,7 +331,9 @@ Result<Outcome<TicketEvent>> comment_on_ticket(Tx& tx, const Actor& a, const Com
   // The first public reply by a person of staff answers the first-response
   // target (an automatic message does not).
   const bool first_response = is_staff(a) && !a.is_system() && !c.internal;
-  store_with_clocks(tx, fx, *t, now, ClockChange{first_response});
+  ClockChange change;
+  change.first_response = first_response;
+  store_with_clocks(tx, fx, *t, now, change);
   auto stored = stored_event(tx, a, fx, id);
   if (!stored) return stored.error();
   return fx.done(TicketEvent{*stored, *t});

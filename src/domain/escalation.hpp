@@ -1,5 +1,5 @@
 // Escalation rules (issue 8), as configuration: on a service-level warning
-// or breach (per target and policy), or on a ticket's creation with a given
+// or breach (per target, and per policy if it names one), or on a ticket's creation with a given
 // impact or type, raise the support level (functional escalation), notify
 // the escalation directory's contacts of a level (hierarchical), reassign
 // to a group, raise the priority. The desk ships the source document's

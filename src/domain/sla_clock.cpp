@@ -107,7 +107,6 @@ bool set_pause(SlaState& s, std::optional<SlaPauseKind> want, Instant now) {
 bool set_policy(SlaState& s, std::optional<Id> policy) {
   if (s.policy_id == policy) return false;
   s.policy_id = policy;
-  s.written = {};
   return true;
 }
 

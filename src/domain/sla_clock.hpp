@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "domain/calendar.hpp"
+#include "domain/contract.hpp"
 #include "domain/enums.hpp"
 #include "domain/sla.hpp"
 #include "domain/time.hpp"
@@ -33,8 +34,8 @@ struct SlaPause {
   friend bool operator==(const SlaPause&, const SlaPause&) = default;
 };
 
-// The four moments the desk writes on the timeline, once each per ticket
-// and policy: the warning and the breach of each target.
+// The four moments the desk writes on the timeline, once each per ticket:
+// the warning and the breach of each target.
 enum class SlaMoment : std::uint8_t {
   first_response_warning,
   first_response_breach,
@@ -61,9 +62,10 @@ std::optional<SlaPauseKind> pause_for(TicketStatus status, const std::vector<Tic
 // the open one is already that. Returns whether anything changed.
 bool set_pause(SlaState& s, std::optional<SlaPauseKind> want, Instant now);
 
-// Chooses `policy` (nullopt: none applies). A different policy forgets what
-// was written under the previous one; its targets count from creation over
-// the same pauses. Returns whether the policy changed.
+// Chooses `policy` (nullopt: none applies). Its targets count from creation
+// over the same pauses. What was written stays written: each warning and
+// breach is written once per ticket and target, whatever the policy.
+// Returns whether the policy changed.
 bool set_policy(SlaState& s, std::optional<Id> policy);
 
 // One target at an instant.
@@ -112,6 +114,9 @@ struct TicketSla {
   bool paused = false;
   // The business time the resolution clock has left while it stands still.
   std::optional<Duration> resolution_left;
+  // Decided when the ticket was opened, and kept.
+  Coverage coverage = Coverage::none;
+  std::optional<Id> contract_id;
   Instant updated_at{};
 };
 

@@ -441,6 +441,27 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_status ON outbox(status, id);
 )SQL"},
+    // 9: contracts (issue 8: coverage, the warranty period). Dates are
+    // YYYY-MM-DD, both included; policy_ids is comma-separated. A ticket's
+    // coverage (none, covered, outside) and its contract are decided when it
+    // is opened and kept with its clocks.
+    {R"SQL(
+CREATE TABLE contracts (
+  id {SERIAL},
+  organisation_id {I64} NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  starts_on TEXT NOT NULL,
+  ends_on TEXT NOT NULL,
+  policy_ids TEXT NOT NULL DEFAULT '',
+  outside_coverage TEXT NOT NULL DEFAULT 'warn',
+  created_at {I64} NOT NULL,
+  updated_at {I64} NOT NULL
+);
+CREATE INDEX contracts_organisation ON contracts(organisation_id);
+CREATE INDEX contracts_ends ON contracts(ends_on);
+ALTER TABLE ticket_slas ADD COLUMN coverage TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE ticket_slas ADD COLUMN contract_id {I64} REFERENCES contracts(id) ON DELETE SET NULL;
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect d) {

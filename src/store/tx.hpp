@@ -46,6 +46,8 @@ class TicketSlaRepo;
 class EscalationRuleRepo;
 class NotificationRepo;
 class OutboxRepo;
+class ContractRepo;
+class ReportRepo;
 
 class Tx {
  public:
@@ -74,6 +76,8 @@ class Tx {
   EscalationRuleRepo escalation_rules();
   NotificationRepo notifications();
   OutboxRepo outbox();
+  ContractRepo contracts();
+  ReportRepo reports();
 
   // How many prepared statements the connection keeps (a diagnostic: tests
   // check that statement texts do not vary with the input).

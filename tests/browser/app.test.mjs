@@ -362,6 +362,9 @@ test('admin: background jobs, the daily maintenance queued, a failed job retried
     const jobs = page.locator('[data-testid=admin-jobs]');
 
     // Every server start enqueues the daily maintenance; the queued tab is the first.
+    // (Service-level checks of the demo's open tickets are queued too: filter by kind.)
+    assert.equal(await jobs.locator('[data-job-tab=queued]').getAttribute('aria-current'), 'page');
+    await jobs.locator('[data-testid=job-kind]').selectOption('maintenance.daily');
     const daily = jobs.locator('tbody tr[data-job-kind="maintenance.daily"][data-job-status=queued]');
     await daily.first().waitFor({ timeout: WAIT });
     assert.match(await daily.first().innerText(), /Mantenimiento diario/);
@@ -371,6 +374,7 @@ test('admin: background jobs, the daily maintenance queued, a failed job retried
     assert.equal(await jobs.locator('[data-job-tab=queued]').getAttribute('aria-current'), 'page');
 
     // The demo's resolved tickets wait for their auto-close; each job links its ticket.
+    await jobs.locator('[data-testid=job-kind]').selectOption('ticket.auto_close');
     const closing = jobs.locator('tbody tr[data-job-kind="ticket.auto_close"]').first();
     await closing.waitFor({ timeout: WAIT });
     assert.match(await closing.innerText(), /Cierre automático de ticket/);
@@ -394,6 +398,7 @@ test('admin: background jobs, the daily maintenance queued, a failed job retried
       ),
     );
     assert.ok(id > 0);
+    await jobs.locator('[data-testid=job-kind]').selectOption('');
     await jobs.locator('[data-job-tab=failed]').click();
     await page.waitForURL(/#\/admin\/jobs\/failed$/);
     const row = jobs.locator(`tbody tr[data-job-id="${id}"][data-job-status=failed]`);

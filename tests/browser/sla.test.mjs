@@ -182,3 +182,66 @@ test('admins manage policies, calendars and escalation rules, and see the outbox
     await context.close();
   }
 });
+
+test('supervisors read compliance as a chart and CSV, and see contracts about to end', async () => {
+  const { context, page } = await as(USERS.supervisor, '/queue/open');
+  try {
+    await page.locator('[data-testid=nav-reports]').click();
+    await page.waitForURL(/#\/reports/);
+    const total = page.locator('[data-testid=report-total-tickets]');
+    await total.waitFor({ timeout: WAIT });
+    const api = await call(page, 'GET', '/reports/sla?group_by=type');
+    assert.equal(Number(await total.textContent()), api.body.totals.tickets);
+    assert.ok(api.body.totals.tickets > 0, 'the demo tickets fell under its policies');
+    await page.locator('[data-testid=report-chart] .chart-row').first().waitFor();
+    await page.locator('[data-testid=report-group]').selectOption('priority');
+    await page.waitForURL(/group_by=priority/);
+    await page.locator('[data-testid=report-table] tbody tr[data-key=critical], [data-testid=report-table] tbody tr[data-key=low]').first().waitFor({ timeout: WAIT });
+    const href = await page.locator('[data-testid=report-csv]').getAttribute('href');
+    assert.match(href, /format=csv/);
+    assert.match(href, /group_by=priority/);
+    const csv = await page.evaluate(async (h) => {
+      const r = await fetch(h, { credentials: 'same-origin' });
+      return { type: r.headers.get('Content-Type'), text: await r.text() };
+    }, href);
+    assert.match(csv.type, /^text\/csv/);
+    assert.match(csv.text.split('\r\n').at(-2), /^"total"/);
+    await shot(page, 'sla-report');
+
+    await page.goto('/#/admin/contracts');
+    const table = page.locator('[data-testid=admin-contracts]');
+    await table.getByText('Mesa de ayuda básica').waitFor({ timeout: WAIT });
+    await page.locator('[data-testid=contracts-expiring]').selectOption('30');
+    await table.getByText('Soporte integral 2026').waitFor({ timeout: WAIT });
+    await table.getByText('Mesa de ayuda básica').waitFor({ state: 'detached', timeout: WAIT });
+    assert.match(await table.locator('[data-testid=contract-state]').first().textContent(), /Termina en 20 días/);
+    await shot(page, 'sla-contracts-expiring');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a request from an organisation whose contract ended shows it is outside coverage', async () => {
+  const { context, page } = await as(USERS.agent, '/queue/open');
+  try {
+    const orgs = (await call(page, 'GET', '/organisations')).body.items;
+    const directorate = orgs.find((o) => o.name === 'Dirección Ejemplo de Planeación');
+    const people = (await call(page, 'GET', `/users?role=requester&organisation_id=${directorate.id}`)).body.items;
+    const made = await call(page, 'POST', '/tickets', {
+      type: 'incident',
+      subject: 'Fuera de contrato',
+      description: 'Llamada de un área sin contrato vigente.',
+      impact: 'not_critical',
+      criticality: 'low',
+      requester_id: people[0].id,
+    });
+    assert.equal(made.status, 201);
+    assert.equal(made.body.coverage.status, 'outside');
+    await page.goto(`/#/tickets/${made.body.id}`);
+    const coverage = page.locator('[data-testid=coverage]');
+    await coverage.getByText('Fuera de cobertura').waitFor({ timeout: WAIT });
+    await coverage.getByText('Mesa de ayuda básica').waitFor({ timeout: WAIT });
+  } finally {
+    await context.close();
+  }
+});

@@ -131,6 +131,17 @@ class SecurityTests(DeskTestCase):
         self.assertEqual(r.status, 201, r)
         return r.json()["id"]
 
+    def contract_body(self):
+        if not getattr(self, "_contract_org", None):
+            self._contract_org = self.admin.create_organisation()["id"]
+        return {"organisation_id": self._contract_org, "name": unique("Contrato "),
+                "starts_on": "2026-01-01", "ends_on": "2027-12-31"}
+
+    def fresh_contract(self):
+        r = self.admin.post(f"{API}/contracts", json=self.contract_body())
+        self.assertEqual(r.status, 201, r)
+        return r.json()["id"]
+
     def fresh_rule(self):
         r = self.admin.post(f"{API}/escalation-rules", json=rule_body())
         self.assertEqual(r.status, 201, r)
@@ -304,6 +315,14 @@ class SecurityTests(DeskTestCase):
             Route("POST", "/notifications/{id}/read", staff_only(200), path_id=lambda role: 1,
                   name="someone else's or none: nothing marked"),
             Route("GET", "/admin/outbox", admin_only(200)),
+            Route("GET", "/contracts", staff_only(200)),
+            Route("GET", "/contracts/{id}", staff_only(200), path_id=lambda role: t.fresh_contract()),
+            Route("POST", "/contracts", admin_only(201), body=lambda role: t.contract_body()),
+            Route("PATCH", "/contracts/{id}", admin_only(200),
+                  path_id=lambda role: t.fresh_contract(), body=lambda role: {"name": "Otro"}),
+            Route("DELETE", "/contracts/{id}", admin_only(204),
+                  path_id=lambda role: t.fresh_contract()),
+            Route("GET", "/reports/sla", expect(403, 403, 200, 200)),
             Route("GET", "/live", everyone(426), name="without a WebSocket upgrade"),
             Route("GET", "/healthz", public(200)),
             Route("GET", "/readyz", public(200)),

@@ -38,6 +38,7 @@ constexpr Landed kLanded[] = {
     {6, 0xe09cb691294ef1dULL, 0xda458c1eb4cc9a72ULL},
     {7, 0xad28902560bcc0f1ULL, 0xc33b9046a7277735ULL},
     {8, 0xb0c55a27c0fd5107ULL, 0xf5fce2fa8e8f4a35ULL},
+    {9, 0x15a1434649127ba4ULL, 0x53b8cb80a6f6f1afULL},
 };
 
 TEST(Migrations, LandedMigrationsAreNeverEdited) {

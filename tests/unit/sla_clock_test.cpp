@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace sd {
@@ -205,7 +206,7 @@ TEST(SlaClock, BreachesAreDueOnceEachInTheOrderTheyHappened) {
   EXPECT_EQ(sla_view(p, cal, t0, s, t0 + minutes(100)).next_check, t0 + minutes(120));
 }
 
-TEST(SlaClock, ANewPolicyCountsTheSameHistoryFromCreationAndForgetsTheOldMoments) {
+TEST(SlaClock, ANewPolicyCountsTheSameHistoryFromCreationAndKeepsWhatWasWritten) {
   const Calendar cal = calendar_24x7();
   const Instant t0 = at("2027-05-03T12:00:00Z");
   SlaState s;
@@ -216,7 +217,7 @@ TEST(SlaClock, ANewPolicyCountsTheSameHistoryFromCreationAndForgetsTheOldMoments
   EXPECT_FALSE(set_policy(s, Id{1})) << "the same policy changes nothing";
   EXPECT_TRUE(s.written[0]);
   ASSERT_TRUE(set_policy(s, Id{2}));
-  EXPECT_FALSE(s.written[0]);
+  EXPECT_TRUE(s.written[0]) << "once per ticket and target, whatever the policy";
   ASSERT_EQ(s.pauses.size(), 1u) << "the pause is kept";
   SlaPolicy stricter = policy(30, 4 * 60);
   stricter.id = 2;
@@ -225,6 +226,10 @@ TEST(SlaClock, ANewPolicyCountsTheSameHistoryFromCreationAndForgetsTheOldMoments
   EXPECT_EQ(v.resolution.due_at, t0 + hours(6));
   EXPECT_EQ(v.first_response.due_at, t0 + minutes(30)) << "counted from creation";
   EXPECT_TRUE(v.first_response.breached);
+  const auto due = moments_due(v, s, t0 + hours(3));
+  EXPECT_EQ(std::count(due.begin(), due.end(), SlaMoment::first_response_warning), 0)
+      << "the warning written under the old policy is not due again";
+  EXPECT_EQ(std::count(due.begin(), due.end(), SlaMoment::first_response_breach), 1);
 }
 
 TEST(SlaClock, PausesOpenAndCloseOnlyOnAChangeOfKind) {

@@ -12,7 +12,7 @@ constexpr const char* kSelect =
     "SELECT ticket_id, policy_id, first_response_at, pauses, first_response_warned_at, "
     "first_response_breached_at, resolution_warned_at, resolution_breached_at, "
     "first_response_due_at, first_response_warning_at, resolution_due_at, resolution_warning_at, "
-    "paused, resolution_left_ms, updated_at FROM ticket_slas";
+    "paused, resolution_left_ms, updated_at, coverage, contract_id FROM ticket_slas";
 
 // "from:to:kind;" per pause, `to` empty while open; kind s (pause status)
 // or r (resolved).
@@ -69,6 +69,8 @@ TicketSla sla_from(const Row& r) {
   t.paused = r.i64(12) != 0;
   if (auto left = opt_i64(r, 13)) t.resolution_left = Duration{*left};
   t.updated_at = instant(r, 14);
+  t.coverage = enum_col<Coverage>(r, 15, "ticket_slas.coverage");
+  t.contract_id = opt_i64(r, 16);
   return t;
 }
 
@@ -109,13 +111,16 @@ void TicketSlaRepo::save(const TicketSla& s) {
            opt_at(s.resolution_warning_at),
            flag(s.paused),
            s.resolution_left ? Value{s.resolution_left->count()} : Value{nullptr},
-           at(s.updated_at)};
+           at(s.updated_at),
+           name(s.coverage),
+           opt(s.contract_id)};
   conn().exec(
       "INSERT INTO ticket_slas (ticket_id, policy_id, first_response_at, pauses, "
       "first_response_warned_at, first_response_breached_at, resolution_warned_at, "
       "resolution_breached_at, first_response_due_at, first_response_warning_at, "
-      "resolution_due_at, resolution_warning_at, paused, resolution_left_ms, updated_at) VALUES "
-      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (ticket_id) "
+      "resolution_due_at, resolution_warning_at, paused, resolution_left_ms, updated_at, coverage, "
+      "contract_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+      "$17) ON CONFLICT (ticket_id) "
       "DO UPDATE SET policy_id = excluded.policy_id, first_response_at = "
       "excluded.first_response_at, pauses = excluded.pauses, first_response_warned_at = "
       "excluded.first_response_warned_at, first_response_breached_at = "
@@ -124,7 +129,8 @@ void TicketSlaRepo::save(const TicketSla& s) {
       "excluded.first_response_due_at, first_response_warning_at = "
       "excluded.first_response_warning_at, resolution_due_at = excluded.resolution_due_at, "
       "resolution_warning_at = excluded.resolution_warning_at, paused = excluded.paused, "
-      "resolution_left_ms = excluded.resolution_left_ms, updated_at = excluded.updated_at",
+      "resolution_left_ms = excluded.resolution_left_ms, updated_at = excluded.updated_at, "
+      "coverage = excluded.coverage, contract_id = excluded.contract_id",
       p);
 }
 

@@ -4,6 +4,8 @@ import type {
   AutoClosePolicy,
   Calendar,
   Category,
+  Contract,
+  SlaReport,
   EscalationRule,
   Notification,
   OutboxMessage,
@@ -176,6 +178,17 @@ export interface TicketQuery extends Query {
   cursor?: string;
 }
 
+export interface SlaReportQuery extends Query {
+  from?: string;
+  to?: string;
+  group_by?: string;
+}
+
+/** The address of a report as CSV (a plain GET with the session cookie). */
+export function slaReportCsv(q: SlaReportQuery): string {
+  return '/api/v1/reports/sla' + queryString({ ...q, format: 'csv' });
+}
+
 export interface NewTicket {
   type: string;
   subject: string;
@@ -289,6 +302,12 @@ export const api = {
     get<{ items: Notification[]; unread: number }>('/notifications', q),
   readNotification: (id: number) => post<{ marked: number }>(`/notifications/${id}/read`, undefined),
   readAllNotifications: () => post<{ marked: number }>('/notifications/read-all', undefined),
+  contracts: (q: { organisation_id?: number; expiring_within_days?: number } = {}) =>
+    get<{ items: Contract[] }>('/contracts', q),
+  createContract: (c: Partial<Contract>) => post<Contract>('/contracts', c),
+  updateContract: (id: number, c: Partial<Contract>) => patch<Contract>(`/contracts/${id}`, c),
+  deleteContract: (id: number) => del(`/contracts/${id}`),
+  slaReport: (q: SlaReportQuery) => get<SlaReport>('/reports/sla', q),
   outbox: (q: { before?: number; limit?: number } = {}) =>
     get<{ items: OutboxMessage[]; next_before: number | null }>('/admin/outbox', q),
 };

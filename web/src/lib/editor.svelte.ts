@@ -40,4 +40,37 @@ export class Editor<T> {
       this.fields = fieldErrors(err);
     }
   }
+
+  /**
+   * The submit of an editor of a named record: the name trimmed, `prepare`
+   * applied, then `update` when the record has an id and `create` when not.
+   */
+  submit<B>(
+    e: SubmitEvent,
+    api: { create: (body: B) => Promise<unknown>; update: (id: number, body: B) => Promise<unknown> },
+    reload: () => Promise<unknown>,
+    prepare: (body: B) => B = (b) => b,
+  ): Promise<void> {
+    e.preventDefault();
+    return this.save(async (draft) => {
+      const { id, ...rest } = draft as T & { id?: number; name: string };
+      const body = prepare({ ...rest, name: rest.name.trim() } as unknown as B);
+      if (id) await api.update(id, body);
+      else await api.create(body);
+    }, reload);
+  }
+}
+
+/** Deletes, then reloads; the error's text, or '' when all went well. */
+export async function removeAndReload(
+  remove: () => Promise<unknown>,
+  reload: () => Promise<unknown>,
+): Promise<string> {
+  try {
+    await remove();
+    await reload();
+    return '';
+  } catch (err) {
+    return errorText(err);
+  }
 }

@@ -73,6 +73,7 @@ export interface Ticket {
   version?: number; // changes with every write (the ETag of the ticket)
   unread?: boolean; // staff only: something happened since I last opened it, by someone else
   sla?: TicketSla | null; // staff only: its service-level clocks; null when no policy applies
+  coverage?: { status: 'none' | 'covered' | 'outside'; contract_id: number | null }; // staff only
   allowed_transitions: Status[];
 }
 
@@ -174,7 +175,7 @@ export const JOB_STATUSES = ['queued', 'running', 'failed', 'done'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Job kinds the web app has words for; others are shown by their name. */
-export const KNOWN_JOB_KINDS = ['ticket.auto_close', 'maintenance.daily', 'users.search_keys'] as const;
+export const KNOWN_JOB_KINDS = ['ticket.auto_close', 'maintenance.daily', 'users.search_keys', 'sla.check', 'sla.sweep'] as const;
 
 export interface Job {
   id: number;
@@ -312,3 +313,36 @@ export interface Viewer {
 export type LiveMessage =
   | { type: 'event'; ticket: Ticket; event: TicketEvent }
   | { type: 'presence'; ticket_id: number; viewers: Viewer[] };
+
+export interface Contract {
+  id: number;
+  organisation_id: number;
+  name: string;
+  starts_on: string;
+  ends_on: string;
+  policy_ids: number[];
+  outside_coverage: 'warn' | 'refuse';
+  in_force: boolean;
+  days_left: number;
+}
+
+export interface SlaReportRow {
+  key: string;
+  label: string;
+  tickets: number;
+  first_response_met: number;
+  first_response_breached: number;
+  first_response_rate: number | null;
+  resolution_met: number;
+  resolution_breached: number;
+  resolution_rate: number | null;
+}
+
+export interface SlaReport {
+  from: string;
+  to: string;
+  group_by: string;
+  items: SlaReportRow[];
+  totals: SlaReportRow;
+  escalations: { support_level: Record<string, number>; directory_level: Record<string, number> };
+}
