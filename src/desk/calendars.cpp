@@ -32,6 +32,7 @@ Result<Outcome<Calendar>> save_calendar(store::Tx& tx, const Actor& a, const Sav
     tx.calendars().update(cal);
   else
     cal.id = tx.calendars().insert(cal);
+  config_changed(tx);
   Effects fx(tx);
   // The targets of open tickets under its policies move with its hours.
   if (c.id && tx.sla_policies().uses_calendar(cal.id)) schedule_sweep(fx, now);
@@ -47,6 +48,7 @@ Result<Outcome<Id>> delete_calendar(store::Tx& tx, const Actor& a, Id id, Instan
   if (tx.sla_policies().uses_calendar(id))
     return conflict("calendar_in_use", "service-level policies count on this calendar");
   tx.calendars().remove(id);
+  config_changed(tx);
   Effects fx(tx);
   return fx.done(id);
 }

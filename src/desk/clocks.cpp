@@ -4,7 +4,6 @@
 #include <boost/json.hpp>
 
 #include "desk/escalation.hpp"
-#include "store/repo/calendars.hpp"
 #include "store/repo/contracts.hpp"
 #include "store/repo/sla_policies.hpp"
 #include "store/repo/ticket_slas.hpp"
@@ -50,7 +49,52 @@ void enqueue_check(Effects& fx, Id ticket_id, std::optional<Instant> at, Instant
   fx.job(job, now);
 }
 
-Clocks clocks_of(Tx& tx, SlaContext& ctx, Ticket& t, const ClockChange& c, Instant now) {
+Event moment_event(const Ticket& t, SlaMoment m, Instant at, Instant now) {
+  Event e;
+  e.ticket_id = t.id;
+  e.kind = moment_is_breach(m) ? EventKind::sla_breach : EventKind::sla_warning;
+  e.actor_kind = ActorKind::system;
+  e.actor_name = "service_level";
+  e.internal = true;
+  e.field = moment_target(m);
+  e.new_value = to_iso8601(at);  // when the threshold or target was reached
+  e.created_at = now;
+  return e;
+}
+
+}  // namespace
+
+SlaContext::SlaContext(Tx& tx) : m_tx(tx), m_config(sla_config(tx)) {}
+
+std::vector<SlaPolicy> SlaContext::policies_for(std::optional<Id> contract_id) {
+  const auto& all = m_config->policies;
+  if (!contract_id) return all;
+  auto it = m_contracts.find(*contract_id);
+  if (it == m_contracts.end())
+    it = m_contracts.emplace(*contract_id, m_tx.contracts().find(*contract_id)).first;
+  if (!it->second || it->second->policy_ids.empty()) return all;
+  std::vector<SlaPolicy> out;
+  for (const auto& p : all)
+    if (std::find(it->second->policy_ids.begin(), it->second->policy_ids.end(), p.id) !=
+        it->second->policy_ids.end())
+      out.push_back(p);
+  return out;
+}
+
+const SlaPolicy* SlaContext::policy(Id id) const {
+  for (const auto& p : m_config->policies)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
+const BusinessClock& SlaContext::calendar(Id id) {
+  auto it = m_config->calendars.find(id);
+  if (it != m_config->calendars.end()) return it->second;
+  static const BusinessClock always(calendar_24x7());
+  return always;
+}
+
+Clocks keep_clocks(Tx& tx, SlaContext& ctx, Ticket& t, const ClockChange& c, Instant now) {
   const auto stored = t.id ? tx.ticket_slas().find(t.id) : std::nullopt;
   SlaState s = stored ? stored->state : t.id ? state_before_clocks(t) : SlaState{};
   if (c.first_response && !s.first_response_at) s.first_response_at = now;
@@ -78,56 +122,6 @@ Clocks clocks_of(Tx& tx, SlaContext& ctx, Ticket& t, const ClockChange& c, Insta
   return out;
 }
 
-Event moment_event(const Ticket& t, SlaMoment m, Instant at, Instant now) {
-  Event e;
-  e.ticket_id = t.id;
-  e.kind = moment_is_breach(m) ? EventKind::sla_breach : EventKind::sla_warning;
-  e.actor_kind = ActorKind::system;
-  e.actor_name = "service_level";
-  e.internal = true;
-  e.field = moment_target(m);
-  e.new_value = to_iso8601(at);  // when the threshold or target was reached
-  e.created_at = now;
-  return e;
-}
-
-}  // namespace
-
-SlaContext::SlaContext(Tx& tx) : m_tx(tx), m_policies(tx.sla_policies().list()) {}
-
-std::vector<SlaPolicy> SlaContext::policies_for(std::optional<Id> contract_id) {
-  if (!contract_id) return m_policies;
-  auto it = m_contracts.find(*contract_id);
-  if (it == m_contracts.end())
-    it = m_contracts.emplace(*contract_id, m_tx.contracts().find(*contract_id)).first;
-  if (!it->second || it->second->policy_ids.empty()) return m_policies;
-  std::vector<SlaPolicy> out;
-  for (const auto& p : m_policies)
-    if (std::find(it->second->policy_ids.begin(), it->second->policy_ids.end(), p.id) !=
-        it->second->policy_ids.end())
-      out.push_back(p);
-  return out;
-}
-
-const SlaPolicy* SlaContext::policy(Id id) const {
-  for (const auto& p : m_policies)
-    if (p.id == id) return &p;
-  return nullptr;
-}
-
-const Calendar& SlaContext::calendar(Id id) {
-  auto it = m_calendars.find(id);
-  if (it == m_calendars.end()) {
-    auto c = m_tx.calendars().find(id);
-    it = m_calendars.emplace(id, c ? *c : calendar_24x7()).first;
-  }
-  return it->second;
-}
-
-Clocks keep_clocks(Tx& tx, SlaContext& ctx, Ticket& t, const ClockChange& c, Instant now) {
-  return clocks_of(tx, ctx, t, c, now);
-}
-
 void save_clocks(Tx& tx, Effects& fx, const Ticket& t, Clocks& clocks, Instant now) {
   clocks.record.ticket_id = t.id;
   if (!clocks.changed) return;
@@ -148,7 +142,7 @@ Status check_clocks(Tx& tx, Id ticket_id, Instant now) {
   Effects fx(tx);
   SlaContext ctx(tx);
   const auto due_before = t->sla_due_at;
-  Clocks clocks = clocks_of(tx, ctx, *t, {}, now);
+  Clocks clocks = keep_clocks(tx, ctx, *t, {}, now);
   std::vector<SlaMoment> due;
   if (clocks.view) due = moments_due(*clocks.view, clocks.record.state, now);
   for (SlaMoment m : due) {
@@ -187,7 +181,7 @@ Status sweep_clocks(Tx& tx, Id after_id, Instant now) {
     auto t = tx.tickets().find(id, TicketScope::everything(), store::Lock::for_update);
     if (!t) continue;
     const auto due_before = t->sla_due_at;
-    Clocks clocks = clocks_of(tx, ctx, *t, {}, now);
+    Clocks clocks = keep_clocks(tx, ctx, *t, {}, now);
     save_clocks(tx, fx, *t, clocks, now);
     if (t->sla_due_at != due_before) tx.tickets().set_sla_due(t->id, t->sla_due_at);
   }

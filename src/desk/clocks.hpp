@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "desk/outcome.hpp"
+#include "desk/sla_config.hpp"
 #include "domain/calendar.hpp"
 #include "domain/contract.hpp"
 #include "domain/sla.hpp"
@@ -18,22 +19,23 @@
 
 namespace sd::desk {
 
-// The policies and calendars, read once per transaction that needs them.
+// The policies and calendars (desk/sla_config.hpp), and the contracts a
+// transaction asks for.
 class SlaContext {
  public:
   explicit SlaContext(store::Tx& tx);
-  const std::vector<SlaPolicy>& policies() const { return m_policies; }
+  const std::vector<SlaPolicy>& policies() const { return m_config->policies; }
   // The policies a ticket under `contract_id` may fall under: the
   // contract's, when it names some; every policy otherwise.
   std::vector<SlaPolicy> policies_for(std::optional<Id> contract_id);
   const SlaPolicy* policy(Id id) const;
-  // The calendar of a policy; the built-in 24x7 when it is missing.
-  const Calendar& calendar(Id id);
+  // The calendar of a policy, ready for counting; the built-in 24x7 when
+  // it is missing.
+  const BusinessClock& calendar(Id id);
 
  private:
   store::Tx& m_tx;
-  std::vector<SlaPolicy> m_policies;
-  std::map<Id, Calendar> m_calendars;
+  std::shared_ptr<const SlaConfig> m_config;
   std::map<Id, std::optional<Contract>> m_contracts;
 };
 

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 
+#include "desk/sla_config.hpp"
 #include "desk/tickets.hpp"
 #include "domain/lifecycle.hpp"
 #include "domain/permissions.hpp"
+#include "domain/ticket_rules.hpp"
 #include "store/repo/directory.hpp"
 #include "store/repo/escalation.hpp"
 #include "store/repo/groups.hpp"
@@ -43,6 +45,14 @@ std::vector<Id> people_on(Tx& tx, const Ticket& t) {
   if (t.assignee_id) return {*t.assignee_id};
   if (t.group_id) return tx.groups().members(*t.group_id);
   return {};
+}
+
+// "Ana Pérez, Luis Soto" for an event's body; "nobody" for none.
+std::string names_of(Tx& tx, const std::vector<Id>& ids) {
+  std::string out;
+  for (Id id : ids)
+    if (auto u = tx.users().find(id)) out += (out.empty() ? "" : ", ") + u->name;
+  return out.empty() ? "nobody" : out;
 }
 
 // The notice to one contact of the directory, in the desk's language.
@@ -92,7 +102,7 @@ Error not_allowed() {
 }  // namespace
 
 Result<bool> escalate(Tx& tx, Effects& fx, Ticket& t, const EscalationCause& c, Instant now) {
-  const EscalationPlan plan = plan_escalation(tx.escalation_rules().list(), c, t);
+  const EscalationPlan plan = plan_escalation(sla_config(tx)->rules, c, t);
   if (plan.empty()) return false;
   const std::string reason = escalation_reason(c, plan.rule_names);
   const Actor desk = Actor::system("escalation");
@@ -108,10 +118,24 @@ Result<bool> escalate(Tx& tx, Effects& fx, Ticket& t, const EscalationCause& c, 
     changed = true;
   }
   if (plan.support_level && is_open(t.status)) {
-    if (auto s = move_to_level(tx, fx, t, desk, *plan.support_level, reason, now); !s)
+    // Who will hear of it: the assignee if they stay, else the new group's
+    // members; named on the event.
+    const auto group = group_for_level(tx.groups().list(), t.group_id, *plan.support_level);
+    std::vector<Id> told;
+    if (group) {
+      const auto members = tx.groups().members(*group);
+      told = assignee_stays(t.assignee_id, members) && t.assignee_id
+                 ? std::vector<Id>{*t.assignee_id}
+                 : members;
+    } else if (t.assignee_id) {
+      told = {*t.assignee_id};
+    }
+    if (auto s = move_to_level(tx, fx, t, desk, *plan.support_level,
+                               reason + "\nNotified: " + names_of(tx, told), now);
+        !s)
       return s.error();
     changed = true;
-    for (Id u : people_on(tx, t))
+    for (Id u : told)
       notify(tx, u, t, "escalation", "support_level:" + std::to_string(t.support_level), now);
   }
   if (plan.group_id && plan.group_id != t.group_id && tx.groups().find(*plan.group_id)) {
@@ -168,6 +192,7 @@ Result<Outcome<EscalationRule>> save_escalation_rule(Tx& tx, const Actor& a, Esc
     tx.escalation_rules().update(r);
   else
     r.id = tx.escalation_rules().insert(r);
+  config_changed(tx);
   Effects fx(tx);
   return fx.done(*tx.escalation_rules().find(r.id));
 }
@@ -177,6 +202,7 @@ Result<Outcome<Id>> delete_escalation_rule(Tx& tx, const Actor& a, Id id) {
   if (!tx.escalation_rules().find(id))
     return make_error(ErrorCode::not_found, "no such escalation rule");
   tx.escalation_rules().remove(id);
+  config_changed(tx);
   Effects fx(tx);
   return fx.done(id);
 }

@@ -49,6 +49,7 @@ Result<Outcome<SlaPolicy>> save_sla_policy(store::Tx& tx, const Actor& a, const 
     tx.sla_policies().update(p);
   else
     p.id = tx.sla_policies().insert(p);
+  config_changed(tx);
   Effects fx(tx);
   // Open tickets may fall under it now, or keep their targets by another rule.
   schedule_sweep(fx, now);
@@ -60,6 +61,7 @@ Result<Outcome<Id>> delete_sla_policy(store::Tx& tx, const Actor& a, Id id, Inst
   if (!tx.sla_policies().find(id))
     return make_error(ErrorCode::not_found, "no such service-level policy");
   tx.sla_policies().remove(id);
+  config_changed(tx);
   Effects fx(tx);
   schedule_sweep(fx, now);
   return fx.done(id);

@@ -23,43 +23,20 @@ bool is_24x7(const Calendar& c) {
   return true;
 }
 
-// The open intervals of one local day, as instants, in order.
-class Days {
- public:
-  explicit Days(const Calendar& c) : m_c(c), m_zone(date::locate_zone(c.time_zone)) {
-    for (const auto& h : c.holidays)
-      if (auto d = parse_date(h.date))
-        m_holidays.insert(std::chrono::floor<date::days>(*d).time_since_epoch().count());
-  }
+const date::time_zone* zone_of(const void* z) { return static_cast<const date::time_zone*>(z); }
 
-  // The local date that `t` falls on.
-  date::local_days day_of(Instant t) const {
-    return std::chrono::floor<date::days>(m_zone->to_local(t));
-  }
-
-  template <class F>
-  void each_open(date::local_days day, F f) const {
-    if (m_holidays.count(day.time_since_epoch().count())) return;
-    const unsigned weekday = date::weekday(day).iso_encoding();  // 1 = Monday
-    for (const OpenRange& r : m_c.hours[weekday - 1]) {
-      // A start in a gap (spring forward) begins when the day resumes; an
-      // ambiguous end (fall back) is the later one: each range lasts as long
-      // as the clock on the wall shows it open.
-      const auto start = to_instant(day + std::chrono::minutes(r.start), date::choose::earliest);
-      const auto end = to_instant(day + std::chrono::minutes(r.end), date::choose::latest);
-      if (end > start) f(start, end);
-    }
-  }
-
- private:
-  Instant to_instant(date::local_time<std::chrono::minutes> t, date::choose how) const {
-    return std::chrono::time_point_cast<Duration>(m_zone->to_sys(t, how));
-  }
-
-  const Calendar& m_c;
-  const date::time_zone* m_zone;
-  std::set<long> m_holidays;
-};
+// A YYYY-MM-DD already checked, as its day number (no stream: a calendar's
+// holidays are read for every ticket that changes).
+long day_number(std::string_view d) {
+  auto n = [&](std::size_t at, std::size_t len) {
+    int v = 0;
+    for (std::size_t i = at; i < at + len; ++i) v = v * 10 + (d[i] - '0');
+    return v;
+  };
+  const date::year_month_day ymd{date::year{n(0, 4)}, date::month{static_cast<unsigned>(n(5, 2))},
+                                 date::day{static_cast<unsigned>(n(8, 2))}};
+  return date::sys_days(ymd).time_since_epoch().count();
+}
 
 }  // namespace
 
@@ -127,18 +104,46 @@ std::vector<FieldError> check_calendar(const Calendar& c) {
   return errors;
 }
 
-Duration business_time_between(const Calendar& c, Instant from, Instant to) {
+BusinessClock::BusinessClock(const Calendar& c)
+    : m_hours(c.hours), m_zone(date::locate_zone(c.time_zone)), m_always_open(is_24x7(c)) {
+  for (const auto& h : c.holidays)
+    if (h.date.size() == 10) m_holidays.push_back(day_number(h.date));
+  std::sort(m_holidays.begin(), m_holidays.end());
+}
+
+long BusinessClock::day_of(Instant t) const {
+  return std::chrono::floor<date::days>(zone_of(m_zone)->to_local(t)).time_since_epoch().count();
+}
+
+// The open intervals of one local day, as instants, in order.
+template <class F>
+void BusinessClock::each_open(long local_day, F f) const {
+  if (std::binary_search(m_holidays.begin(), m_holidays.end(), local_day)) return;
+  const date::local_days day{date::days{local_day}};
+  const unsigned weekday = date::weekday(day).iso_encoding();  // 1 = Monday
+  const auto* zone = zone_of(m_zone);
+  for (const OpenRange& r : m_hours[weekday - 1]) {
+    // A start in a gap (spring forward) begins when the day resumes; an
+    // ambiguous end (fall back) is the later one: each range lasts as long
+    // as the clock on the wall shows it open.
+    const Instant start = std::chrono::time_point_cast<Duration>(
+        zone->to_sys(day + std::chrono::minutes(r.start), date::choose::earliest));
+    const Instant end = std::chrono::time_point_cast<Duration>(
+        zone->to_sys(day + std::chrono::minutes(r.end), date::choose::latest));
+    if (end > start) f(start, end);
+  }
+}
+
+Duration BusinessClock::between(Instant from, Instant to) const {
   if (to <= from) return Duration{0};
-  if (is_24x7(c)) return to - from;
-  const Days days(c);
+  if (m_always_open) return to - from;
   Duration total{0};
   // Counted once even where two days' ranges meet in a repeated hour (a
   // zone falling back at midnight): nothing before `counted` counts again.
   Instant counted = from;
   // A zone's day is 23 to 25 hours: start a day early, end a day late.
-  for (auto day = days.day_of(from) - date::days{1}; day <= days.day_of(to) + date::days{1};
-       day += date::days{1}) {
-    days.each_open(day, [&](Instant s, Instant e) {
+  for (long day = day_of(from) - 1; day <= day_of(to) + 1; ++day) {
+    each_open(day, [&](Instant s, Instant e) {
       const Instant a = std::max(s, counted), b = std::min(e, to);
       if (b > a) total += b - a;
       counted = std::max(counted, e);
@@ -147,16 +152,15 @@ Duration business_time_between(const Calendar& c, Instant from, Instant to) {
   return total;
 }
 
-std::optional<Instant> add_business_time(const Calendar& c, Instant from, Duration amount) {
+std::optional<Instant> BusinessClock::add(Instant from, Duration amount) const {
   if (amount <= Duration{0}) return from;
-  if (is_24x7(c)) return from + amount;
-  const Days days(c);
+  if (m_always_open) return from + amount;
   Duration left = amount;
   std::optional<Instant> at;
   Instant counted = from;
-  const auto first = days.day_of(from) - date::days{1};
-  for (auto day = first; !at && day <= first + date::days{kMaxDays}; day += date::days{1}) {
-    days.each_open(day, [&](Instant s, Instant e) {
+  const long first = day_of(from) - 1;
+  for (long day = first; !at && day <= first + kMaxDays; ++day) {
+    each_open(day, [&](Instant s, Instant e) {
       if (at) return;
       const Instant a = std::max(s, counted);
       counted = std::max(counted, e);
@@ -168,6 +172,14 @@ std::optional<Instant> add_business_time(const Calendar& c, Instant from, Durati
     });
   }
   return at;
+}
+
+Duration business_time_between(const Calendar& c, Instant from, Instant to) {
+  return BusinessClock(c).between(from, to);
+}
+
+std::optional<Instant> add_business_time(const Calendar& c, Instant from, Duration amount) {
+  return BusinessClock(c).add(from, amount);
 }
 
 }  // namespace sd

@@ -60,12 +60,33 @@ std::string format_clock_time(int minutes);
 // overlapping, holidays on dates that exist, each date once.
 std::vector<FieldError> check_calendar(const Calendar& c);
 
-// Business time in [from, to) (zero when to <= from). REQUIRES: check_calendar(c) empty.
-Duration business_time_between(const Calendar& c, Instant from, Instant to);
+// A calendar made ready for counting: its zone found and its holidays read
+// once, for the many sums a ticket's clocks need. Holds its own copy.
+// REQUIRES: check_calendar(c) empty.
+class BusinessClock {
+ public:
+  explicit BusinessClock(const Calendar& c);
 
-// The first instant at which `amount` of business time has passed since
-// `from` (from itself when amount is zero or less); nullopt when the
-// calendar is never open within ten years. REQUIRES: check_calendar(c) empty.
+  // Business time in [from, to) (zero when to <= from).
+  Duration between(Instant from, Instant to) const;
+  // The first instant at which `amount` of business time has passed since
+  // `from` (from itself when amount is zero or less); nullopt when the
+  // calendar is never open within ten years.
+  std::optional<Instant> add(Instant from, Duration amount) const;
+
+ private:
+  std::array<std::vector<OpenRange>, 7> m_hours;
+  const void* m_zone;            // a date::time_zone of the zone database
+  std::vector<long> m_holidays;  // local day numbers, sorted
+  bool m_always_open;
+
+  template <class F>
+  void each_open(long local_day, F f) const;
+  long day_of(Instant t) const;
+};
+
+// One sum each, for a caller that needs only one.
+Duration business_time_between(const Calendar& c, Instant from, Instant to);
 std::optional<Instant> add_business_time(const Calendar& c, Instant from, Duration amount);
 
 }  // namespace sd

@@ -51,22 +51,21 @@ Run run_of(Instant created, const std::vector<SlaPause>& pauses, bool status_pau
 
 // When the clock has counted `amount`: within the counted intervals, or
 // on the tail; unset when it stands still short of it.
-std::optional<Instant> reach(const Calendar& cal, const Run& r, Duration amount) {
+std::optional<Instant> reach(const BusinessClock& cal, const Run& r, Duration amount) {
   Duration used{0};
   for (const Segment& s : r.counted) {
-    const Duration b = business_time_between(cal, s.from, *s.to);
-    if (used + b >= amount) return add_business_time(cal, s.from, amount - used);
+    const Duration b = cal.between(s.from, *s.to);
+    if (used + b >= amount) return cal.add(s.from, amount - used);
     used += b;
   }
-  if (r.tail) return add_business_time(cal, *r.tail, amount - used);
+  if (r.tail) return cal.add(*r.tail, amount - used);
   return std::nullopt;
 }
 
-Duration elapsed_at(const Calendar& cal, const Run& r, bool tail_counts, Instant now) {
+Duration elapsed_at(const BusinessClock& cal, const Run& r, bool tail_counts, Instant now) {
   Duration used{0};
-  for (const Segment& s : r.counted)
-    used += business_time_between(cal, s.from, std::min(*s.to, now));
-  if (tail_counts && r.tail) used += business_time_between(cal, *r.tail, now);
+  for (const Segment& s : r.counted) used += cal.between(s.from, std::min(*s.to, now));
+  if (tail_counts && r.tail) used += cal.between(*r.tail, now);
   return used;
 }
 
@@ -112,6 +111,11 @@ bool set_policy(SlaState& s, std::optional<Id> policy) {
 
 SlaView sla_view(const SlaPolicy& p, const Calendar& cal, Instant created_at, const SlaState& s,
                  Instant now) {
+  return sla_view(p, BusinessClock(cal), created_at, s, now);
+}
+
+SlaView sla_view(const SlaPolicy& p, const BusinessClock& cal, Instant created_at,
+                 const SlaState& s, Instant now) {
   SlaView v;
   const bool open_pause = !s.pauses.empty() && !s.pauses.back().to;
   const bool resolved_now = open_pause && s.pauses.back().kind == SlaPauseKind::resolved;

@@ -93,6 +93,8 @@ struct SlaView {
 };
 
 // REQUIRES: check_calendar(cal) empty; s.pauses in order.
+SlaView sla_view(const SlaPolicy& p, const BusinessClock& cal, Instant created_at,
+                 const SlaState& s, Instant now);
 SlaView sla_view(const SlaPolicy& p, const Calendar& cal, Instant created_at, const SlaState& s,
                  Instant now);
 

@@ -249,6 +249,8 @@ class BreachTests(ClockHelpers, DeskTestCase):
         self.assertIn("first_response breached", notices[0]["body"])
         levels = [e for e in events if e["field"] == "support_level"]
         self.assertEqual([(e["old_value"], e["new_value"]) for e in levels], [("1", "3")])
+        self.assertIn("resolution breached", levels[0]["body"])
+        self.assertIn("Notified: ", levels[0]["body"], "who was told of the new level")
         ticket = self.admin.ticket(tid)
         self.assertEqual(ticket["support_level"], 3)
         self.assertTrue(ticket["sla"]["resolution_breached"])
