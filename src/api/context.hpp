@@ -13,7 +13,9 @@
 #include "api/message.hpp"
 #include "desk/sessions.hpp"
 #include "domain/actor.hpp"
+#include "domain/mail.hpp"
 #include "domain/time.hpp"
+#include "store/blobs.hpp"
 #include "store/store.hpp"
 
 namespace sd::api {
@@ -67,6 +69,10 @@ struct Services {
   std::function<void(const std::string& session_hash)> on_session_ended;
   // Proxies whose X-Forwarded-For is believed (SERVICEDESK_TRUSTED_PROXIES).
   std::vector<std::string> trusted_proxies;
+  // Stored files (attachments, mail as received), and the parser of mail for
+  // an admin's retry (mail/ is outside the api layer).
+  const store::BlobStore* blobs = nullptr;
+  std::function<Result<InboundMail>(std::string_view raw)> parse_mail;
   Services(store::Store& s, const Clock& c) : store(s), clock(c) {}
 };
 

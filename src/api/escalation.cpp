@@ -195,6 +195,9 @@ Result<Response> list_outbox(Ctx& ctx) {
                      {"subject", m.subject},
                      {"body", m.body},
                      {"status", m.status},
+                     {"message_id", m.message_id},
+                     {"attempts", m.attempts},
+                     {"last_error", m.last_error},
                      {"created_at", to_iso8601(m.created_at)},
                      {"sent_at", opt_time(m.sent_at)}});
   return json_response(

@@ -17,6 +17,9 @@ struct Request {
   std::string target;                                        // path and query, as sent
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
+  // An upload's body, spooled by http/ to this file (body is then empty);
+  // the file is removed after the response.
+  std::string body_file;
   std::string remote_address;
   std::string request_id;
 

@@ -26,6 +26,8 @@ const std::vector<Route>& routes() {
     add_sla_policy_routes(r);
     add_escalation_routes(r);
     add_contract_routes(r);
+    add_mail_routes(r);
+    add_upload_routes(r);
     add_report_routes(r);
     add_settings_routes(r);
     add_admin_routes(r);

@@ -72,6 +72,8 @@ void add_calendar_routes(std::vector<Route>& out);
 void add_sla_policy_routes(std::vector<Route>& out);
 void add_escalation_routes(std::vector<Route>& out);
 void add_contract_routes(std::vector<Route>& out);
+void add_mail_routes(std::vector<Route>& out);
+void add_upload_routes(std::vector<Route>& out);
 void add_report_routes(std::vector<Route>& out);
 void add_auth_routes(std::vector<Route>& out);
 void add_ops_routes(std::vector<Route>& out);

@@ -100,7 +100,7 @@ Result<Response> create_ticket(Ctx& ctx) {
   auto body = parse_object_body(ctx.req);
   if (!body) return body.error();
   FieldReader in(*body, {"type", "subject", "description", "impact", "criticality", "channel",
-                         "requester_id", "category_id", "follow_up_of"});
+                         "requester_id", "category_id", "follow_up_of", "attachment_ids"});
   auto type = in.enumeration<TicketType>("type", true);
   auto subject = in.text("subject", kMaxSubject, TextKind::single_line, true);
   auto description = in.text("description", kMaxDescription, TextKind::multi_line, true);
@@ -110,9 +110,11 @@ Result<Response> create_ticket(Ctx& ctx) {
   auto requester = in.nullable_id("requester_id");
   auto category = in.nullable_id("category_id");
   auto follow_up = in.nullable_id("follow_up_of");
+  auto files = in.has("attachment_ids") ? in.id_list("attachment_ids") : std::vector<Id>{};
   if (auto s = in.finish(); !s) return s.error();
 
   desk::CreateTicket c;
+  if (files) c.attachment_ids = *files;
   if (follow_up) c.follow_up_of = *follow_up;
   c.type = *type;
   c.subject = *subject;
@@ -344,17 +346,19 @@ Result<Response> transition_ticket(Ctx& ctx) {
 Result<Response> comment_ticket(Ctx& ctx) {
   auto body = parse_object_body(ctx.req);
   if (!body) return body.error();
-  FieldReader in(*body, {"body", "internal"});
+  FieldReader in(*body, {"body", "internal", "attachment_ids"});
   auto text = in.text("body", kMaxCommentBody, TextKind::multi_line, true);
   auto internal = in.boolean("internal").value_or(false);
+  auto files = in.has("attachment_ids") ? in.id_list("attachment_ids") : std::vector<Id>{};
   if (auto s = in.finish(); !s) return s.error();
   auto seen = if_match(ctx);
   if (!seen) return seen.error();
   const Actor& a = ctx.actor();
   const Instant now = ctx.s.clock.now();
   auto out = ctx.s.store.write([&](Tx& tx) {
-    return desk::comment_on_ticket(tx, a, desk::CommentOnTicket{ctx.id, *text, internal, *seen},
-                                   now);
+    desk::CommentOnTicket c{ctx.id, *text, internal, *seen, {}};
+    if (files) c.attachment_ids = *files;
+    return desk::comment_on_ticket(tx, a, c, now);
   });
   if (!out) return out.error();
   return with_etag(created(to_json(out->value.event), events_location(ctx.id)), out->value.ticket);

@@ -314,7 +314,7 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
         };
         auto say = [&](const char* text, bool internal, const Actor& who) -> Status {
           step(std::chrono::minutes(5), std::chrono::minutes(30));
-          auto m = desk::comment_on_ticket(tx, who, {id, text, internal, {}}, at);
+          auto m = desk::comment_on_ticket(tx, who, {id, text, internal, {}, {}}, at);
           if (!m) return m.error();
           return {};
         };

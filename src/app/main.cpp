@@ -23,6 +23,10 @@
 #include "domain/text.hpp"
 #include "http/server.hpp"
 #include "jobs/runner.hpp"
+#include "mail/intake.hpp"
+#include "mail/jobs.hpp"
+#include "mail/mime.hpp"
+#include "mail/smtp.hpp"
 #include "store/migrations.hpp"
 #include "store/repo/users.hpp"
 #include "store/store.hpp"
@@ -56,6 +60,15 @@ struct Options {
   long cache_kib = std::atol(env_or("SERVICEDESK_SQLITE_CACHE_KIB", "16384").c_str());
   long writer_cache_kib = std::atol(env_or("SERVICEDESK_SQLITE_WRITER_CACHE_KIB", "65536").c_str());
   long long mmap_mib = std::atoll(env_or("SERVICEDESK_SQLITE_MMAP_MIB", "0").c_str());
+  // The email channel (README.md, "Mail").
+  std::string smtp_url = env_or("SERVICEDESK_SMTP_URL", "");
+  std::string smtp_tls = env_or("SERVICEDESK_SMTP_TLS", "opportunistic");
+  std::string smtp_verify = env_or("SERVICEDESK_SMTP_VERIFY_PEER", "on");
+  std::string mail_from = env_or("SERVICEDESK_MAIL_FROM", "");
+  std::string mail_from_name = env_or("SERVICEDESK_MAIL_FROM_NAME", "Mesa de Servicio");
+  long imap_poll_seconds = std::atol(env_or("SERVICEDESK_IMAP_POLL_SECONDS", "60").c_str());
+  std::string files_dir = env_or("SERVICEDESK_FILES_DIR", "");
+  std::string mailbox;  // mail-ingest --mailbox
   long demo_tickets = 300;
   bool print_logins = false;
   std::string email, name, role, token_name = "cli";
@@ -102,6 +115,82 @@ int fail(const std::string& msg) {
   return 1;
 }
 
+// Where stored files go: SERVICEDESK_FILES_DIR, else beside the SQLite file
+// (DB.files), else var/files (a folder every PostgreSQL node shares).
+std::filesystem::path files_dir(const Options& o) {
+  if (!o.files_dir.empty()) return o.files_dir;
+  if (o.db.starts_with("postgres")) return "var/files";
+  return o.db + ".files";
+}
+
+// The desk's mail identity and SMTP settings, from the environment.
+Result<std::optional<mail::SmtpSettings>> configure_mail(const Options& o) {
+  desk::MailIdentity id;
+  id.from.address = o.mail_from;
+  id.from.name = o.mail_from_name;
+  id.portal_url =
+      o.public_url.empty() || o.public_url.ends_with("/") ? o.public_url : o.public_url + "/";
+  std::optional<mail::SmtpSettings> smtp;
+  if (!o.smtp_url.empty()) {
+    auto s = mail::parse_smtp_url(o.smtp_url);
+    if (!s) return s.error();
+    if (o.smtp_tls == "required")
+      s->tls = mail::SmtpSettings::Tls::required;
+    else if (o.smtp_tls == "none")
+      s->tls = mail::SmtpSettings::Tls::none;
+    s->verify_peer = o.smtp_verify != "off";
+    smtp = *s;
+  }
+  id.sending = smtp.has_value() && !o.mail_from.empty();
+  desk::configure_mail(id);
+  return smtp;
+}
+
+// sysexits.h: the MTA tries again later.
+constexpr int kTempFail = 75;
+
+// One message on standard input, committed before exiting 0; 75 when it
+// could not be (the MTA keeps it and tries again).
+int cmd_mail_ingest(const Options& o) {
+  try {
+    if (auto m = configure_mail(o); !m) {
+      std::cerr << "servicedesk: " << m.error().detail << "\n";
+      return kTempFail;
+    }
+    std::string raw;
+    char buf[65536];
+    constexpr std::size_t kMax = 200u * 1024 * 1024;
+    while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+      raw.append(buf, static_cast<std::size_t>(std::cin.gcount()));
+      if (raw.size() > kMax) {
+        std::cerr << "servicedesk: the message is larger than " << (kMax >> 20) << " MB\n";
+        return 69;  // EX_UNAVAILABLE: the MTA bounces it to its sender
+      }
+    }
+    auto s = open(o);
+    const store::BlobStore blobs(files_dir(o));
+    const Instant now = clock_of(o).now();
+    auto parsed_for_box = mail::parse_message(raw);
+    auto box = mail::mailbox_for(*s, parsed_for_box ? &*parsed_for_box : nullptr, o.mailbox);
+    if (!box) {
+      std::cerr << "servicedesk: " << box.error().detail << "\n";
+      return kTempFail;
+    }
+    auto r = mail::take_in(*s, blobs, raw, *box, "pipe", now);
+    if (!r) {
+      std::cerr << "servicedesk: the message was not taken in: " << r.error().detail << " "
+                << r.error().cause << "\n";
+      return kTempFail;
+    }
+    std::cout << to_string(r->status) << (r->reason.empty() ? "" : " " + r->reason)
+              << (r->ticket_id ? " " + ticket_number(*r->ticket_id) : "") << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "servicedesk: " << e.what() << "\n";
+    return kTempFail;
+  }
+}
+
 int cmd_serve(const Options& o) {
   auto colon = o.listen.rfind(':');
   if (colon == std::string::npos) return fail("--listen must be HOST:PORT");
@@ -146,13 +235,39 @@ int cmd_serve(const Options& o) {
   ro.node = node_name();
   ro.poll = Duration(std::clamp(o.jobs_poll_ms, 10L, 5000L));
   ro.lease = Duration(std::clamp(o.jobs_lease_ms, 500L, 3'600'000L));
-  jobs::Runner runner(*store, clock, desk::job_handlers(), ro);
+  auto smtp = configure_mail(o);
+  if (!smtp) return fail("SERVICEDESK_SMTP_URL: " + smtp.error().detail);
+  if (!o.smtp_url.empty() && o.mail_from.empty())
+    spdlog::warn(
+        R"("msg":"SERVICEDESK_SMTP_URL is set but SERVICEDESK_MAIL_FROM is not: no mail goes out")");
+  const store::BlobStore blobs(files_dir(o));
+  services.blobs = &blobs;
+  services.parse_mail = [](std::string_view raw) { return mail::parse_message(raw); };
+  mail::MailJobsOptions mo;
+  mo.smtp = *smtp;
+  mo.poll_every = std::chrono::seconds(std::clamp(o.imap_poll_seconds, 1L, 86'400L));
+  jobs::Runner runner(*store, clock, desk::job_handlers(), ro,
+                      mail::mail_job_handlers(*store, blobs, mo));
+  if (auto p = store->write([&](store::Tx& tx) -> Result<bool> {
+        if (auto st = desk::schedule_polls(tx, clock.now(), mo.poll_every); !st) return st.error();
+        return true;
+      });
+      !p)
+    spdlog::warn(R"("msg":"could not schedule mailbox polls","error":"{}")", p.error().detail);
   store->set_commit_listener([&hub, &runner](const store::CommitNews& news) {
     if (news.events) hub.wake();
     if (news.jobs) runner.wake();
   });
   runner.start();
   so.hsts = services.secure_cookies;
+  // Uploads are spooled beside the stored files.
+  {
+    std::error_code ec;
+    const auto spool = files_dir(o) / "uploads";
+    std::filesystem::create_directories(spool, ec);
+    if (ec) return fail("cannot create " + spool.string() + ": " + ec.message());
+    so.upload_dir = spool.string();
+  }
   http::Server server(
       so, [&services](const api::Request& r) { return api::handle(services, r); }, &hub);
   const unsigned short port = server.bind();
@@ -311,6 +426,11 @@ int main(int argc, char** argv) {
   auto* token_create = token->add_subcommand("create", "Create an API token; prints it on stdout");
   token_create->add_option("email", o.email, "The user the token acts as")->required();
   token_create->add_option("--name", o.token_name, "A name to recognise the token by");
+  auto* mail_ingest = app.add_subcommand(
+      "mail-ingest",
+      "Take one RFC 5322 message from standard input (an MTA's pipe); exits 0 once it is "
+      "committed, 75 when it could not be (try again)");
+  mail_ingest->add_option("--mailbox", o.mailbox, "The mailbox address it was delivered to");
   auto* version = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -320,6 +440,9 @@ int main(int argc, char** argv) {
                         spdlog::pattern_time_type::utc);
     spdlog::set_level(spdlog::level::from_str(o.log_level));
     auth::init();
+    mail::init_mime();
+    mail::init_curl();
+    if (*mail_ingest) return cmd_mail_ingest(o);
     if (*serve) return cmd_serve(o);
     if (*migrate) return cmd_migrate(o);
     if (*demo) return cmd_demo(o);

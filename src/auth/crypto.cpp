@@ -98,3 +98,20 @@ std::optional<std::string> unseal(std::string_view key_hex, std::string_view sea
 }
 
 }  // namespace sd::auth
+
+namespace sd::auth {
+
+std::string mac_hex(std::string_view key_hex, std::string_view data, std::size_t bytes) {
+  unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
+  if (!key_from_hex(key_hex, key)) throw std::runtime_error("mac: the key is not 32 bytes of hex");
+  unsigned char out[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256(out, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                         key);
+  bytes = std::min(bytes, sizeof out);
+  std::string hex(bytes * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), out, bytes);
+  hex.pop_back();
+  return hex;
+}
+
+}  // namespace sd::auth

@@ -31,4 +31,9 @@ std::string seal(std::string_view key_hex, std::string_view plain);
 // The plain text, or nullopt when `sealed` was not made by seal() with this key.
 std::optional<std::string> unseal(std::string_view key_hex, std::string_view sealed);
 
+// A message authentication code (HMAC-SHA-256 under a key from
+// random_key_hex()), its first `bytes` bytes as lower-case hex: what signs the
+// desk's Message-IDs so that a guessed one is told apart.
+std::string mac_hex(std::string_view key_hex, std::string_view data, std::size_t bytes = 32);
+
 }  // namespace sd::auth

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "desk/mail.hpp"
 #include "desk/sla_config.hpp"
 #include "desk/tickets.hpp"
 #include "domain/lifecycle.hpp"
@@ -10,6 +11,7 @@
 #include "store/repo/directory.hpp"
 #include "store/repo/escalation.hpp"
 #include "store/repo/groups.hpp"
+#include "store/repo/outbox.hpp"
 #include "store/repo/sla_policies.hpp"
 #include "store/repo/users.hpp"
 
@@ -84,7 +86,9 @@ void notify_directory(Tx& tx, Effects& fx, const Ticket& t, int level, const std
     if (c.level != level) continue;
     told += (told.empty() ? "" : ", ") + c.name + (c.role.empty() ? "" : " (" + c.role + ")");
     if (c.email.empty()) continue;
-    tx.outbox().insert(directory_notice(c, t, level, reason, now));
+    OutboxMessage notice = directory_notice(c, t, level, reason, now);
+    notice.auto_submitted = "auto-generated";
+    queue_mail(tx, fx, std::move(notice), now);
     if (auto u = tx.users().find_by_email(c.email); u && u->active && is_staff(u->role))
       notify(tx, u->id, t, "escalation", "directory:" + std::to_string(level), now);
   }

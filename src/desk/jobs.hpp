@@ -25,6 +25,14 @@ using JobHandlers = std::map<std::string, JobHandler, std::less<>>;
 // The handlers of every kind of job the desk enqueues.
 const JobHandlers& job_handlers();
 
+// A job whose work is outside the database (sending mail, polling a
+// mailbox): it runs with no transaction open and opens the ones it needs;
+// the runner marks it done afterwards. It may run again after a crash
+// before that mark, so its effects must be idempotent (a mail sent twice
+// carries the same Message-ID; a message taken in twice is one).
+using OutsideJobHandler = std::function<Status(const Job& job, Instant now)>;
+using OutsideJobHandlers = std::map<std::string, OutsideJobHandler, std::less<>>;
+
 inline constexpr const char* kDailyMaintenanceJob = "maintenance.daily";
 inline constexpr const char* kSearchKeysJob = "users.search_keys";
 // The detail of run_job's error when the lease passed to another node.

@@ -2,8 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include "desk/attachments.hpp"
 #include "desk/clocks.hpp"
 #include "desk/escalation.hpp"
+#include "desk/mail.hpp"
 #include "desk/settings.hpp"
 #include "domain/lifecycle.hpp"
 #include "domain/permissions.hpp"
@@ -215,7 +217,9 @@ Result<Outcome<Ticket>> create_ticket(Tx& tx, const Actor& a, const CreateTicket
   Event e = event_for(t, a, EventKind::created, now);
   e.field = "status";
   e.new_value = std::string(to_string(t.status));
-  fx.event(std::move(e));
+  const Id created_id = fx.event(std::move(e));
+  if (auto s = attach_uploads(tx, a, c.attachment_ids, t.id, created_id, false); !s)
+    return s.error();
   if (original) {
     // The earlier ticket says where its story goes on.
     Event f = event_for(*original, a, EventKind::field_change, now);
@@ -289,6 +293,7 @@ Result<Outcome<Ticket>> update_ticket(Tx& tx, const Actor& a, const UpdateTicket
     if (auto s = move(tx, fx, t, a, *follow, now); !s) return s.error();
   t.updated_at = now;
   store_with_clocks(tx, fx, t, now);
+  mail_for_events(tx, fx, t, a, fx.events(), now);
   return fx.done(t);
 }
 
@@ -304,6 +309,7 @@ Result<Outcome<Ticket>> transition_ticket(Tx& tx, const Actor& a, const Transiti
   Effects fx(tx);
   if (auto s = move(tx, fx, *t, a, c.to, now); !s) return s.error();
   store_with_clocks(tx, fx, *t, now);
+  mail_for_events(tx, fx, *t, a, fx.events(), now);
   return fx.done(*t);
 }
 
@@ -324,6 +330,7 @@ Result<Outcome<TicketEvent>> comment_on_ticket(Tx& tx, const Actor& a, const Com
   e.internal = c.internal;
   e.body = c.body;
   const Id id = fx.event(std::move(e));
+  if (auto s = attach_uploads(tx, a, c.attachment_ids, t->id, id, c.internal); !s) return s.error();
   if (!is_staff(a))
     if (auto follow = status_after_requester_reply(t->status))
       if (auto s = move(tx, fx, *t, a, *follow, now); !s) return s.error();
@@ -334,6 +341,7 @@ Result<Outcome<TicketEvent>> comment_on_ticket(Tx& tx, const Actor& a, const Com
   ClockChange change;
   change.first_response = first_response;
   store_with_clocks(tx, fx, *t, now, change);
+  mail_for_events(tx, fx, *t, a, fx.events(), now);
   auto stored = stored_event(tx, a, fx, id);
   if (!stored) return stored.error();
   return fx.done(TicketEvent{*stored, *t});

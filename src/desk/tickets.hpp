@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "desk/outcome.hpp"
 #include "domain/actor.hpp"
@@ -29,6 +30,7 @@ struct CreateTicket {
   std::optional<Id> requester_id;     // staff may open it for someone; default the actor
   std::optional<Id> category_id;
   std::optional<Id> follow_up_of;  // a ticket the actor can see, recorded on both
+  std::vector<Id> attachment_ids;  // the actor's uploads, sent with it
 };
 Result<Outcome<Ticket>> create_ticket(store::Tx& tx, const Actor& a, const CreateTicket& c,
                                       Instant now);
@@ -70,6 +72,7 @@ struct CommentOnTicket {
   std::string body;
   bool internal = false;
   IfVersion if_version;
+  std::vector<Id> attachment_ids;  // the actor's uploads, sent with it
 };
 // An event written on a ticket, and the ticket after it.
 struct TicketEvent {

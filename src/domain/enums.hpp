@@ -20,6 +20,14 @@ enum class TicketType : std::uint8_t {
 
 enum class Channel : std::uint8_t { web, email, phone, api, on_site };
 
+// What a mailbox does with mail from an address no user has.
+enum class UnknownSenders : std::uint8_t { create, refuse };
+
+// What became of a message the email channel took in: it opened a ticket,
+// joined one as a reply, was set aside with a reason (an auto-reply, a
+// loop, a refused sender...) or could not be taken in (kept to retry).
+enum class InboundStatus : std::uint8_t { ticket, comment, set_aside, failed };
+
 enum class Impact : std::uint8_t { not_critical, critical, loss_of_functionality };
 
 enum class Criticality : std::uint8_t { low, medium, high };
@@ -62,6 +70,7 @@ enum class EventKind : std::uint8_t {
   level_return,  // a ticket sent back down to a lower support level
   sla_warning,   // a service-level target at its warning threshold (field: the target)
   sla_breach,    // a service-level target missed (field: the target)
+  mail_failed,   // mail the desk sent was refused for good (body: to whom, and why)
 };
 
 // Support levels are 1..3 (functional escalation).
@@ -102,7 +111,11 @@ SD_ENUM_NAMES(EventKind, std::string_view{"created"}, std::string_view{"reply"},
               std::string_view{"note"}, std::string_view{"field_change"},
               std::string_view{"status_change"}, std::string_view{"assignment"},
               std::string_view{"escalation"}, std::string_view{"return"},
-              std::string_view{"sla_warning"}, std::string_view{"sla_breach"})
+              std::string_view{"sla_warning"}, std::string_view{"sla_breach"},
+              std::string_view{"mail_failed"})
+SD_ENUM_NAMES(UnknownSenders, std::string_view{"create"}, std::string_view{"refuse"})
+SD_ENUM_NAMES(InboundStatus, std::string_view{"ticket"}, std::string_view{"comment"},
+              std::string_view{"set_aside"}, std::string_view{"failed"})
 #undef SD_ENUM_NAMES
 
 // Priority is numbered from 1, so it has its own pair.

@@ -120,13 +120,23 @@ struct Notification {
 };
 
 // Mail the desk means to send, kept until the email channel sends it.
+// status: pending (a mail.send job will send it), sent, failed (refused for
+// good, or out of attempts: last_error says why) or held (no SMTP server is
+// configured; kept for the record).
 struct OutboxMessage {
   Id id = 0;
-  std::string kind;  // e.g. escalation_notice
+  std::string kind;  // e.g. escalation_notice, acknowledgement, reply
   std::optional<Id> ticket_id;
+  std::optional<Id> user_id;  // the recipient, when a user
   std::string to_address, to_name, language = "es-MX";
   std::string subject, body;
   std::string status = "pending";
+  // Threading: its own Message-ID, and those it answers (without brackets;
+  // references space-separated, oldest first).
+  std::string message_id, in_reply_to, references;
+  std::string auto_submitted;  // RFC 3834 value, empty for a person's mail
+  int attempts = 0;
+  std::string last_error;
   Instant created_at{};
   std::optional<Instant> sent_at;
 };

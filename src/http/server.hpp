@@ -28,6 +28,12 @@ struct ServerOptions {
   int read_worker_threads = 4;
   int worker_threads = 32;
   std::size_t body_limit = 1024 * 1024;
+  // Uploads (POST /api/v1/uploads) are spooled to files in this folder as
+  // they arrive, up to upload_limit bytes; empty: uploads are read like any
+  // other body.
+  std::string upload_dir;
+  std::size_t upload_limit = 110 * 1024 * 1024;
+  int upload_timeout_seconds = 600;
   std::size_t header_limit = 16 * 1024;
   int read_timeout_seconds = 30;
   int first_request_timeout_seconds = 10;  // from accept to the first request's headers

@@ -4,6 +4,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <chrono>
+#include <cstdio>
+#include <optional>
 
 #include "api/problem.hpp"
 #include "domain/text.hpp"
@@ -34,6 +36,23 @@ api::Method to_method(bhttp::verb v) {
   }
 }
 
+// The routes whose bodies are spooled to a file instead of memory.
+bool is_upload_target(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  return target == "/api/v1/uploads";
+}
+
+// An upload's spooled body, removed when the request is done.
+struct Spool {
+  std::string path;
+  Spool() = default;
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+  ~Spool() {
+    if (!path.empty()) std::remove(path.c_str());
+  }
+};
+
 // "chunked", in any case, with optional whitespace: the only transfer
 // coding the server reads.
 bool is_plain_chunked(std::string_view v) {
@@ -54,28 +73,58 @@ awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
   const std::string remote = conn->address;
   bool first = true;
   for (;;) {
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
-    parser.body_limit(opt.body_limit);
+    // The header first: its target says whether the body is an upload,
+    // spooled to a file as it arrives, or read into memory within the limit.
+    bhttp::request_parser<bhttp::empty_body> head_parser;
+    head_parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
+    // The parser checks a Content-Length against its limit with the header:
+    // the larger limit of uploads here, the body's own below.
+    head_parser.body_limit(std::max(opt.body_limit, opt.upload_limit));
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+    std::optional<bhttp::request_parser<bhttp::file_body>> upload;
+    Spool spool;
     // A connection that has not sent its first request yet holds a
     // descriptor for nothing: it gets less time than one between requests.
     conn->stream.expires_after(
         std::chrono::seconds(first ? opt.first_request_timeout_seconds : opt.read_timeout_seconds));
     first = false;
     if (stopping) break;
-    auto [ec, n] = co_await bhttp::async_read_header(conn->stream, buffer, parser, tuple_awaitable);
+    auto [ec, n] =
+        co_await bhttp::async_read_header(conn->stream, buffer, head_parser, tuple_awaitable);
     (void)n;
     bool bad_framing = false;
     if (!ec) {
       // RFC 9112 6.3: a Transfer-Encoding other than exactly "chunked" would
       // leave the body to be read as another request. Refuse and close.
-      const auto& h = parser.get();
+      const auto& h = head_parser.get();
       const auto te = h.count(bhttp::field::transfer_encoding);
       if (te > 1 || (te == 1 && !is_plain_chunked(h[bhttp::field::transfer_encoding]))) {
         bad_framing = true;
+      } else if (!opt.upload_dir.empty() && h.method() == bhttp::verb::post &&
+                 is_upload_target(h.target())) {
+        upload.emplace(std::move(head_parser));
+        upload->body_limit(opt.upload_limit);
+        beast::error_code fec;
+        spool.path = opt.upload_dir + "/up-" + new_request_id();
+        upload->get().body().open(spool.path.c_str(), beast::file_mode::write_new, fec);
+        if (fec) {
+          spool.path.clear();
+          ec = fec;
+        } else {
+          conn->stream.expires_after(std::chrono::seconds(opt.upload_timeout_seconds));
+          auto [bec, bn] =
+              co_await bhttp::async_read(conn->stream, buffer, *upload, tuple_awaitable);
+          (void)bn;
+          ec = bec;
+          upload->get().body().close();
+        }
+      } else if (head_parser.content_length() && *head_parser.content_length() > opt.body_limit) {
+        ec = bhttp::error::body_limit;
       } else {
+        parser.emplace(std::move(head_parser));
+        parser->body_limit(opt.body_limit);
         conn->stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
-        auto [bec, bn] = co_await bhttp::async_read(conn->stream, buffer, parser, tuple_awaitable);
+        auto [bec, bn] = co_await bhttp::async_read(conn->stream, buffer, *parser, tuple_awaitable);
         (void)bn;
         ec = bec;
       }
@@ -106,30 +155,36 @@ awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
       else
         resp = api::problem(make_error(ErrorCode::invalid_input, "the request is not valid HTTP"));
     } else {
-      auto& msg = parser.get();
       api::Request req;
-      req.method = to_method(msg.method());
-      req.method_name = std::string(msg.method_string());
-      req.target = std::string(msg.target());
-      req.headers.reserve(16);
-      for (const auto& f : msg) {
-        req.headers.emplace_back(to_lower_ascii(f.name_string()), std::string(f.value()));
+      auto fill = [&](const auto& msg) {
+        req.method = to_method(msg.method());
+        req.method_name = std::string(msg.method_string());
+        req.target = std::string(msg.target());
+        req.headers.reserve(16);
+        for (const auto& f : msg)
+          req.headers.emplace_back(to_lower_ascii(f.name_string()), std::string(f.value()));
+        keep_alive = msg.keep_alive();
+        version = msg.version();
+      };
+      if (upload) {
+        fill(upload->get());
+        req.body_file = spool.path;
+      } else {
+        fill(parser->get());
+        req.body = std::move(parser->get().body());
       }
-      req.body = std::move(msg.body());
       req.remote_address = remote;
       req.request_id = request_id;
-      keep_alive = msg.keep_alive();
-      version = msg.version();
       head = req.method == api::Method::head;
       method_name = req.method_name;
       target = req.target;
-      if (hub && beast::websocket::is_upgrade(msg) &&
+      if (hub && parser && beast::websocket::is_upgrade(parser->get()) &&
           std::string_view(target).substr(0, target.find('?')) == "/api/v1/live") {
         auto who = co_await asio::co_spawn(workers, run_admit(req), use_awaitable);
         if (who) {
           log_request(request_id, method_name, target, 101, 0, remote);
           conn->busy = false;  // an open channel is idle: stopping closes it
-          co_await live_session(conn, parser.release(), std::move(*who));
+          co_await live_session(conn, parser->release(), std::move(*who));
           break;
         }
         resp = api::problem(who.error());

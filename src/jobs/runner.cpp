@@ -26,8 +26,12 @@ std::string describe(const Error& e) {
 }  // namespace
 
 Runner::Runner(store::Store& store, const Clock& clock, const desk::JobHandlers& handlers,
-               RunnerOptions options)
-    : m_store(store), m_clock(clock), m_handlers(handlers), m_opt(std::move(options)) {}
+               RunnerOptions options, desk::OutsideJobHandlers outside)
+    : m_store(store),
+      m_clock(clock),
+      m_handlers(handlers),
+      m_opt(std::move(options)),
+      m_outside(std::move(outside)) {}
 
 Runner::~Runner() { stop(); }
 
@@ -87,30 +91,52 @@ int Runner::run_batch() {
   }
   if (claimed->empty()) return 0;
   std::vector<store::Store::Body> bodies;
-  for (const Job& job : *claimed)
+  std::vector<const Job*> inside;
+  for (const Job& job : *claimed) {
+    if (m_outside.count(job.kind)) continue;
+    inside.push_back(&job);
     bodies.push_back([&, job](store::Tx& tx) -> Status {
       return desk::run_job(tx, m_handlers, m_opt.node, job, m_clock.now());
     });
+  }
   const auto results = m_store.write_each(bodies);
   for (std::size_t i = 0; i < results.size(); ++i) {
-    const Job& job = (*claimed)[i];
     if (results[i]) continue;
     const Error& e = results[i].error();
     // The lease went to another node: that node runs it, nothing to record.
     if (e.code == ErrorCode::conflict && e.detail == desk::kLeaseLost) continue;
-    const std::string why = describe(e);
-    spdlog::warn(R"("msg":"job failed","job_id":{},"kind":{},"attempt":{},"error":{})", job.id,
-                 json_quote(job.kind), job.attempts, json_quote(why));
-    auto r = m_store.write([&](store::Tx& tx) -> Result<bool> {
-      if (auto s = desk::record_job_failure(tx, m_opt.node, job, why, m_clock.now()); !s)
-        return s.error();
-      return true;
+    failed(*inside[i], e);
+  }
+  // Work outside the database, one job at a time, each marked done after.
+  for (const Job& job : *claimed) {
+    auto h = m_outside.find(job.kind);
+    if (h == m_outside.end()) continue;
+    if (auto s = h->second(job, m_clock.now()); !s) {
+      failed(job, s.error());
+      continue;
+    }
+    auto done = m_store.write([&](store::Tx& tx) -> Result<bool> {
+      return tx.jobs().complete(job.id, m_opt.node, m_clock.now());
     });
-    if (!r)
-      spdlog::warn(R"("msg":"could not record a job's failure","job_id":{},"error":{})", job.id,
-                   json_quote(describe(r.error())));
+    if (!done)
+      spdlog::warn(R"("msg":"could not mark a job done","job_id":{},"error":{})", job.id,
+                   json_quote(describe(done.error())));
   }
   return static_cast<int>(claimed->size());
+}
+
+void Runner::failed(const Job& job, const Error& e) {
+  const std::string why = describe(e);
+  spdlog::warn(R"("msg":"job failed","job_id":{},"kind":{},"attempt":{},"error":{})", job.id,
+               json_quote(job.kind), job.attempts, json_quote(why));
+  auto r = m_store.write([&](store::Tx& tx) -> Result<bool> {
+    if (auto s = desk::record_job_failure(tx, m_opt.node, job, why, m_clock.now()); !s)
+      return s.error();
+    return true;
+  });
+  if (!r)
+    spdlog::warn(R"("msg":"could not record a job's failure","job_id":{},"error":{})", job.id,
+                 json_quote(describe(r.error())));
 }
 
 }  // namespace sd::jobs

@@ -29,7 +29,7 @@ struct RunnerOptions {
 class Runner {
  public:
   Runner(store::Store& store, const Clock& clock, const desk::JobHandlers& handlers,
-         RunnerOptions options);
+         RunnerOptions options, desk::OutsideJobHandlers outside = {});
   ~Runner();
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
@@ -43,11 +43,14 @@ class Runner {
   void loop();
   // Claims and runs one batch; returns how many jobs it claimed.
   int run_batch();
+  // Records a job's failure with its backoff.
+  void failed(const Job& job, const Error& e);
 
   store::Store& m_store;
   const Clock& m_clock;
   const desk::JobHandlers& m_handlers;
   RunnerOptions m_opt;
+  desk::OutsideJobHandlers m_outside;
   std::mutex m_mu;
   std::condition_variable m_cv;
   bool m_stopping = false;

@@ -462,6 +462,90 @@ CREATE INDEX contracts_ends ON contracts(ends_on);
 ALTER TABLE ticket_slas ADD COLUMN coverage TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE ticket_slas ADD COLUMN contract_id {I64} REFERENCES contracts(id) ON DELETE SET NULL;
 )SQL"},
+    // 10: the email channel and attachments (issue 9). Mailboxes the desk
+    // receives on (by the MTA pipe and by IMAP polling), every message taken
+    // in with what became of it (deduplicated per mailbox on its Message-ID,
+    // or its content's hash when it has none), files stored by their SHA-256
+    // (the bytes on disk beside the database, content-addressed), the
+    // attachments of ticket events, and what the outbox needs to thread and
+    // retry mail. mailbox_key is the mailbox's id, or 0 for mail piped in
+    // without one.
+    {R"SQL(
+CREATE TABLE mailboxes (
+  id {SERIAL},
+  address TEXT NOT NULL,
+  address_key TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL DEFAULT '',
+  active INTEGER NOT NULL DEFAULT 1,
+  unknown_senders TEXT NOT NULL DEFAULT 'create',
+  group_id {I64} REFERENCES agent_groups(id) ON DELETE SET NULL,
+  imap_url TEXT NOT NULL DEFAULT '',
+  imap_username TEXT NOT NULL DEFAULT '',
+  imap_password TEXT NOT NULL DEFAULT '',
+  imap_folder TEXT NOT NULL DEFAULT 'INBOX',
+  imap_tls TEXT NOT NULL DEFAULT 'required',
+  imap_verify_peer INTEGER NOT NULL DEFAULT 1,
+  imap_uidvalidity {I64} NOT NULL DEFAULT 0,
+  imap_last_uid {I64} NOT NULL DEFAULT 0,
+  imap_polled_at {I64},
+  imap_error TEXT NOT NULL DEFAULT '',
+  created_at {I64} NOT NULL,
+  updated_at {I64} NOT NULL
+);
+CREATE TABLE blobs (
+  sha256 TEXT PRIMARY KEY,
+  size {I64} NOT NULL,
+  created_at {I64} NOT NULL
+);
+CREATE TABLE inbound_mail (
+  id {SERIAL},
+  mailbox_key {I64} NOT NULL,
+  dedupe_key TEXT NOT NULL,
+  source TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  message_id TEXT NOT NULL DEFAULT '',
+  from_address TEXT NOT NULL DEFAULT '',
+  subject TEXT NOT NULL DEFAULT '',
+  size {I64} NOT NULL DEFAULT 0,
+  raw_sha256 TEXT REFERENCES blobs(sha256),
+  ticket_id {I64} REFERENCES tickets(id) ON DELETE SET NULL,
+  event_id {I64},
+  duplicates INTEGER NOT NULL DEFAULT 0,
+  received_at {I64} NOT NULL,
+  updated_at {I64} NOT NULL,
+  UNIQUE (mailbox_key, dedupe_key)
+);
+CREATE INDEX inbound_mail_status ON inbound_mail(status, id);
+CREATE INDEX inbound_mail_ticket ON inbound_mail(ticket_id);
+CREATE INDEX inbound_mail_message ON inbound_mail(message_id);
+CREATE TABLE attachments (
+  id {SERIAL},
+  ticket_id {I64} REFERENCES tickets(id) ON DELETE CASCADE,
+  event_id {I64},
+  sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  declared_type TEXT NOT NULL DEFAULT '',
+  size {I64} NOT NULL,
+  inline_part INTEGER NOT NULL DEFAULT 0,
+  content_id TEXT NOT NULL DEFAULT '',
+  internal INTEGER NOT NULL DEFAULT 0,
+  uploaded_by {I64} REFERENCES users(id) ON DELETE SET NULL,
+  created_at {I64} NOT NULL
+);
+CREATE INDEX attachments_ticket ON attachments(ticket_id, id);
+CREATE INDEX attachments_event ON attachments(event_id);
+CREATE INDEX attachments_unused ON attachments(created_at) WHERE ticket_id IS NULL;
+ALTER TABLE outbox ADD COLUMN message_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN in_reply_to TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN refs TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN auto_submitted TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN user_id {I64} REFERENCES users(id) ON DELETE SET NULL;
+CREATE INDEX outbox_to ON outbox(to_address, created_at);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect d) {

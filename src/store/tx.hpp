@@ -48,6 +48,9 @@ class NotificationRepo;
 class OutboxRepo;
 class ContractRepo;
 class ReportRepo;
+class MailboxRepo;
+class InboundMailRepo;
+class AttachmentRepo;
 
 class Tx {
  public:
@@ -78,6 +81,9 @@ class Tx {
   OutboxRepo outbox();
   ContractRepo contracts();
   ReportRepo reports();
+  MailboxRepo mailboxes();
+  InboundMailRepo inbound_mail();
+  AttachmentRepo attachments();
 
   // How many prepared statements the connection keeps (a diagnostic: tests
   // check that statement texts do not vary with the input).

@@ -130,7 +130,7 @@ TEST_P(Desk, RequestersCannotEditFieldsAndCannotSeeOthersTickets) {
   ASSERT_FALSE(theirs);
   EXPECT_EQ(theirs.error().code, ErrorCode::not_found) << "a hidden ticket looks missing";
   auto comment = write([&](Tx& tx) {
-    return comment_on_ticket(tx, stranger, {t.id, "hi", false, {}}, at(2));
+    return comment_on_ticket(tx, stranger, {t.id, "hi", false, {}, {}}, at(2));
   });
   ASSERT_FALSE(comment);
   EXPECT_EQ(comment.error().code, ErrorCode::not_found);
@@ -141,7 +141,7 @@ TEST_P(Desk, ARequesterAnsweringAWaitingTicketPutsItBackToWork) {
   ASSERT_TRUE(move(m_agent, t.id, TicketStatus::in_progress, at(2)));
   ASSERT_TRUE(move(m_agent, t.id, TicketStatus::pending, at(3)));
   auto c = write([&](Tx& tx) {
-    return comment_on_ticket(tx, m_requester, {t.id, "Aquí está", false, {}}, at(4));
+    return comment_on_ticket(tx, m_requester, {t.id, "Aquí está", false, {}, {}}, at(4));
   });
   ASSERT_TRUE(c);
   EXPECT_EQ(c->value.event.kind, EventKind::reply);
@@ -348,7 +348,7 @@ TEST_P(Desk, TheSystemActsAsTheDeskAndIsNamed) {
   const Ticket t = create();
   auto r = write([&](Tx& tx) {
     return comment_on_ticket(tx, Actor::system("mail_intake"),
-                             {t.id, "Acuse automático", false, {}}, at(9));
+                             {t.id, "Acuse automático", false, {}, {}}, at(9));
   });
   ASSERT_TRUE(r);
   EXPECT_EQ(r->value.event.actor_kind, ActorKind::system);
@@ -386,14 +386,14 @@ TEST_P(Desk, ARequesterAnsweringAResolvedTicketReopensItButNotAClosedOne) {
   ASSERT_TRUE(move(m_agent, t.id, TicketStatus::in_progress, at(2)));
   ASSERT_TRUE(move(m_agent, t.id, TicketStatus::resolved, at(3)));
   auto c = write([&](Tx& tx) {
-    return comment_on_ticket(tx, m_requester, {t.id, "Sigue fallando", false, {}}, at(4));
+    return comment_on_ticket(tx, m_requester, {t.id, "Sigue fallando", false, {}, {}}, at(4));
   });
   ASSERT_TRUE(c);
   EXPECT_EQ(c->value.ticket.status, TicketStatus::in_progress);
   ASSERT_TRUE(move(m_agent, t.id, TicketStatus::resolved, at(5)));
   ASSERT_TRUE(move(m_requester, t.id, TicketStatus::closed, at(6)));
   auto late = write([&](Tx& tx) {
-    return comment_on_ticket(tx, m_requester, {t.id, "Otra cosa", false, {}}, at(7));
+    return comment_on_ticket(tx, m_requester, {t.id, "Otra cosa", false, {}, {}}, at(7));
   });
   ASSERT_FALSE(late);
   EXPECT_EQ(late.error().code, ErrorCode::conflict);
@@ -424,7 +424,7 @@ TEST_P(Desk, AChangeNamingAnOldVersionChangesNothing) {
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().code, ErrorCode::precondition_failed);
   auto c = write([&](Tx& tx) {
-    return comment_on_ticket(tx, m_agent, {t.id, "tarde", false, t.version}, at(4));
+    return comment_on_ticket(tx, m_agent, {t.id, "tarde", false, t.version, {}}, at(4));
   });
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, ErrorCode::precondition_failed);

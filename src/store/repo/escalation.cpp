@@ -67,26 +67,6 @@ Notification notice_from(const Row& r) {
   return n;
 }
 
-constexpr const char* kOutboxCols =
-    "SELECT id, kind, ticket_id, to_address, to_name, language, subject, body, status, "
-    "created_at, sent_at FROM outbox";
-
-OutboxMessage message_from(const Row& r) {
-  OutboxMessage m;
-  m.id = r.i64(0);
-  m.kind = r.text(1);
-  m.ticket_id = opt_i64(r, 2);
-  m.to_address = r.text(3);
-  m.to_name = r.text(4);
-  m.language = r.text(5);
-  m.subject = r.text(6);
-  m.body = r.text(7);
-  m.status = r.text(8);
-  m.created_at = instant(r, 9);
-  m.sent_at = opt_instant(r, 10);
-  return m;
-}
-
 }  // namespace
 
 Id EscalationRuleRepo::insert(const EscalationRule& r) {
@@ -167,32 +147,6 @@ std::int64_t NotificationRepo::mark_read(Id user_id, std::optional<Id> id, Insta
         {user_id, *id, at(now)});
   return conn().exec("UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL",
                      {user_id, at(now)});
-}
-
-Id OutboxRepo::insert(const OutboxMessage& m) {
-  Id id = 0;
-  conn().query(
-      "INSERT INTO outbox (kind, ticket_id, to_address, to_name, language, subject, body, status, "
-      "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-      {m.kind, opt(m.ticket_id), m.to_address, m.to_name, m.language, m.subject, m.body, m.status,
-       at(m.created_at)},
-      [&](const Row& r) { id = r.i64(0); });
-  return id;
-}
-
-Page<OutboxMessage> OutboxRepo::list(std::optional<Id> before_id, int limit) {
-  Page<OutboxMessage> page;
-  Binder b(dialect());
-  Where w;
-  if (before_id) w.add("id < " + b.next(*before_id));
-  conn().query(std::string(kOutboxCols) + w.text + " ORDER BY id DESC LIMIT " +
-                   b.next(std::int64_t{limit} + 1),
-               b.params, [&](const Row& r) { page.items.push_back(message_from(r)); });
-  if (page.items.size() > static_cast<std::size_t>(limit)) {
-    page.items.pop_back();
-    page.next = Cursor{0, {}, page.items.back().id};
-  }
-  return page;
 }
 
 }  // namespace sd::store

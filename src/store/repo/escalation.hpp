@@ -1,4 +1,4 @@
-// Escalation rules, staff notifications and the outbox.
+// Escalation rules and staff notifications.
 #pragma once
 
 #include <optional>
@@ -33,16 +33,7 @@ class NotificationRepo : Repo {
   std::int64_t mark_read(Id user_id, std::optional<Id> id, Instant now);
 };
 
-class OutboxRepo : Repo {
- public:
-  explicit OutboxRepo(Tx& tx) : Repo(tx) {}
-  Id insert(const OutboxMessage& m);
-  // Newest first.
-  Page<OutboxMessage> list(std::optional<Id> before_id, int limit);
-};
-
 inline EscalationRuleRepo Tx::escalation_rules() { return EscalationRuleRepo(*this); }
 inline NotificationRepo Tx::notifications() { return NotificationRepo(*this); }
-inline OutboxRepo Tx::outbox() { return OutboxRepo(*this); }
 
 }  // namespace sd::store
