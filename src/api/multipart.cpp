@@ -123,16 +123,12 @@ Status read_multipart(const ByteSource& source, const std::string& boundary, Mul
   bool eof = false;
   constexpr std::size_t kChunk = 256 * 1024;
   constexpr std::size_t kMaxHeaders = 16 * 1024;
+  std::string chunk(kChunk, '\0');
   auto fill = [&]() -> Status {
     if (eof) return {};
-    const std::size_t old = buf.size();
-    buf.resize(old + kChunk);
-    auto n = source(buf.data() + old, kChunk);
-    if (!n) {
-      buf.resize(old);
-      return n.error();
-    }
-    buf.resize(old + *n);
+    auto n = source(chunk.data(), kChunk);
+    if (!n) return n.error();
+    buf.append(chunk.data(), *n);
     if (*n == 0) eof = true;
     return {};
   };

@@ -168,6 +168,13 @@ int cmd_mail_ingest(const Options& o) {
       }
     }
     auto s = open(o);
+    if (o.mail_from.empty()) {
+      // Signed and threaded as `serve` does, with the identity it keeps.
+      auto id = s->read([](store::Tx& tx) -> Result<desk::MailIdentity> {
+        return desk::remembered_mail_identity(tx);
+      });
+      if (id) desk::configure_mail(*id);
+    }
     const store::BlobStore blobs(files_dir(o));
     const Instant now = clock_of(o).now();
     auto parsed_for_box = mail::parse_message(raw);
@@ -240,6 +247,12 @@ int cmd_serve(const Options& o) {
   if (!o.smtp_url.empty() && o.mail_from.empty())
     spdlog::warn(
         R"("msg":"SERVICEDESK_SMTP_URL is set but SERVICEDESK_MAIL_FROM is not: no mail goes out")");
+  if (auto r = store->write([&](store::Tx& tx) -> Result<bool> {
+        desk::remember_mail_identity(tx, desk::mail_identity());
+        return true;
+      });
+      !r)
+    return fail("cannot keep the mail identity: " + r.error().detail);
   const store::BlobStore blobs(files_dir(o));
   services.blobs = &blobs;
   services.parse_mail = [](std::string_view raw) { return mail::parse_message(raw); };

@@ -2,9 +2,11 @@
 
 #include <boost/json.hpp>
 
+#include "desk/attachments.hpp"
 #include "desk/clocks.hpp"
 #include "desk/tickets.hpp"
 #include "domain/permissions.hpp"
+#include "store/repo/attachments.hpp"
 #include "store/repo/sessions.hpp"
 #include "store/repo/users.hpp"
 
@@ -66,10 +68,13 @@ JobSpec maintenance_for(Instant day) {
   return s;
 }
 
-// Removes expired sessions and old done jobs, then schedules tomorrow's.
+// Removes expired sessions, old done jobs and uploads nobody sent, then
+// schedules tomorrow's. (Their files stay in the store: other records may
+// share them, and a file costs nothing to keep until a sweep of the store.)
 Status maintenance(store::Tx& tx, const Job&, Instant now) {
   tx.sessions().remove_expired(now);
   tx.jobs().purge_done(now - kKeepDoneJobs);
+  tx.attachments().purge_unused(now - kKeepUnusedUploads);
   const Instant tomorrow =
       std::chrono::floor<std::chrono::days>(now) + std::chrono::days(1) + std::chrono::hours(3);
   tx.jobs().enqueue(maintenance_for(tomorrow), now);

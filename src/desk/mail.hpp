@@ -30,6 +30,11 @@ struct MailIdentity {
 };
 void configure_mail(MailIdentity identity);
 const MailIdentity& mail_identity();
+// The identity is kept in the database by `serve` (settings mail.from and
+// mail.from_name), so that another process (the MTA's pipe) that has no
+// SERVICEDESK_MAIL_FROM of its own signs and threads its mail the same way.
+void remember_mail_identity(store::Tx& tx, const MailIdentity& identity);
+MailIdentity remembered_mail_identity(store::Tx& tx);
 
 struct MailLimits {
   std::size_t max_attachment_bytes = 30 * 1024 * 1024;  // a larger file is left out, and said so
@@ -74,8 +79,8 @@ Result<InboundMessage> get_inbound(store::Tx& tx, const Actor& a, Id id);
 
 // ---- mail out ----
 
-// Queues a mail in the outbox and its mail.send job (held, with no job,
-// when the desk sends no mail).
+// Queues a mail in the outbox and its mail.send job (the node that runs
+// it holds the mail when it has no SMTP server).
 Id queue_mail(store::Tx& tx, Effects& fx, OutboxMessage m, Instant now);
 
 // The desk's Message-ID for a mail about `ticket_id` (signed: see
@@ -98,9 +103,9 @@ inline constexpr const char* kSendMailJob = "mail.send";
 // The job that polls one mailbox over IMAP (payload {"mailbox_id": N}).
 inline constexpr const char* kPollMailJob = "mail.poll";
 
-// After a send: sent, failed for good (recorded on the ticket), or a
-// temporary failure (the job is tried again).
-enum class SendResult : std::uint8_t { sent, temporary_failure, permanent_failure };
+// After a send: sent, failed for good (recorded on the ticket), a
+// temporary failure (the job is tried again), or held (no SMTP server).
+enum class SendResult : std::uint8_t { sent, temporary_failure, permanent_failure, held };
 Status record_send(store::Tx& tx, Id outbox_id, SendResult r, const std::string& error,
                    bool last_attempt, Instant now);
 

@@ -9,6 +9,7 @@
 #include "store/repo/events.hpp"
 #include "store/repo/inbound_mail.hpp"
 #include "store/repo/outbox.hpp"
+#include "store/repo/settings.hpp"
 #include "store/repo/users.hpp"
 
 namespace sd::desk {
@@ -91,6 +92,24 @@ void configure_mail(MailIdentity identity) {
 
 const MailIdentity& mail_identity() { return identity_slot(); }
 
+void remember_mail_identity(Tx& tx, const MailIdentity& identity) {
+  if (identity.from.address.empty()) return;
+  if (tx.settings().get("mail.from") != identity.from.address)
+    tx.settings().put("mail.from", identity.from.address);
+  if (tx.settings().get("mail.from_name") != identity.from.name)
+    tx.settings().put("mail.from_name", identity.from.name);
+  if (tx.settings().get("mail.portal_url") != identity.portal_url)
+    tx.settings().put("mail.portal_url", identity.portal_url);
+}
+
+MailIdentity remembered_mail_identity(Tx& tx) {
+  MailIdentity id;
+  id.from.address = tx.settings().get("mail.from").value_or("");
+  id.from.name = tx.settings().get("mail.from_name").value_or("");
+  id.portal_url = tx.settings().get("mail.portal_url").value_or("");
+  return id;
+}
+
 std::string desk_message_id(Tx& tx, Id ticket_id) {
   const std::string nonce = auth::random_token().substr(0, 12);
   const std::string part = signed_part(ticket_id, nonce);
@@ -120,10 +139,10 @@ std::optional<Id> ticket_of_desk_message_id(Tx& tx, std::string_view id) {
 Id queue_mail(Tx& tx, Effects& fx, OutboxMessage m, Instant now) {
   m.created_at = now;
   if (m.ticket_id && m.message_id.empty()) m.message_id = desk_message_id(tx, *m.ticket_id);
-  const bool sending = mail_identity().sending && !mail_identity().from.address.empty();
-  m.status = sending ? "pending" : "held";
+  // The node that sends decides: one without an SMTP server holds it.
+  m.status = "pending";
   const Id id = tx.outbox().insert(m);
-  if (sending) {
+  {
     JobSpec j;
     j.kind = kSendMailJob;
     j.payload = boost::json::serialize(boost::json::object{{"outbox_id", id}});
@@ -141,7 +160,14 @@ Status record_send(Tx& tx, Id outbox_id, SendResult r, const std::string& error,
   if (!m || m->status != "pending") return {};
   const bool failed =
       r == SendResult::permanent_failure || (r == SendResult::temporary_failure && last_attempt);
-  const std::string status = r == SendResult::sent ? "sent" : failed ? "failed" : "pending";
+  if (r == SendResult::held) {
+    tx.outbox().record(outbox_id, "held", error.substr(0, 500), now);
+    return {};
+  }
+  const std::string status = r == SendResult::sent   ? "sent"
+                             : r == SendResult::held ? "held"
+                             : failed                ? "failed"
+                                                     : "pending";
   tx.outbox().record(outbox_id, status, error.substr(0, 500), now);
   if (failed && m->ticket_id) {
     Event e;

@@ -63,9 +63,9 @@ Status send_one(store::Store& store, const MailJobsOptions& opt, const Job& job,
   const bool last = job.attempts >= job.max_attempts;
   desk::SendResult result = desk::SendResult::sent;
   std::string error;
-  if (!opt.smtp) {
-    result = desk::SendResult::permanent_failure;
-    error = "no SMTP server is configured (SERVICEDESK_SMTP_URL)";
+  if (!opt.smtp || desk::mail_identity().from.address.empty()) {
+    result = desk::SendResult::held;
+    error = "no SMTP server is configured (SERVICEDESK_SMTP_URL, SERVICEDESK_MAIL_FROM)";
   } else {
     const std::string bytes = compose_message(outgoing(m, now));
     auto sent = send_mail(*opt.smtp, desk::mail_identity().from.address, {m.to_address}, bytes);

@@ -142,6 +142,11 @@ class SecurityTests(DeskTestCase):
         self.assertEqual(r.status, 201, r)
         return r.json()["id"]
 
+    def fresh_mailbox(self):
+        r = self.admin.post(f"{API}/mailboxes", json={"address": unique("buzon") + "@desk.test"})
+        self.assertEqual(r.status, 201, r)
+        return r.json()["id"]
+
     def fresh_rule(self):
         r = self.admin.post(f"{API}/escalation-rules", json=rule_body())
         self.assertEqual(r.status, 201, r)
@@ -315,6 +320,27 @@ class SecurityTests(DeskTestCase):
             Route("POST", "/notifications/{id}/read", staff_only(200), path_id=lambda role: 1,
                   name="someone else's or none: nothing marked"),
             Route("GET", "/admin/outbox", admin_only(200)),
+            Route("GET", "/mailboxes", admin_only(200)),
+            Route("GET", "/mailboxes/{id}", admin_only(200), path_id=lambda role: t.fresh_mailbox()),
+            Route("POST", "/mailboxes", admin_only(201),
+                  body=lambda role: {"address": unique("buzon") + "@desk.test"}),
+            Route("PATCH", "/mailboxes/{id}", admin_only(200),
+                  path_id=lambda role: t.fresh_mailbox(), body=lambda role: {"name": "Otro"}),
+            Route("DELETE", "/mailboxes/{id}", admin_only(204),
+                  path_id=lambda role: t.fresh_mailbox()),
+            Route("GET", "/admin/inbound-mail", admin_only(200)),
+            Route("GET", "/admin/inbound-mail/{id}", expect(403, 403, 403, 404),
+                  path_id=lambda role: 999999, name="none such"),
+            Route("GET", "/admin/inbound-mail/{id}/raw", expect(403, 403, 403, 404),
+                  path_id=lambda role: 999999, name="none such"),
+            Route("POST", "/admin/inbound-mail/{id}/retry", expect(403, 403, 403, 404),
+                  path_id=lambda role: 999999, body=lambda role: {}, name="none such"),
+            Route("GET", "/tickets/{id}/mail", staff_only(200), path_id=visible),
+            Route("GET", "/tickets/{id}/attachments", everyone(200), path_id=visible),
+            Route("GET", "/attachments/{id}", everyone(404), path_id=lambda role: 999999,
+                  name="none such"),
+            Route("POST", "/uploads", everyone(415), body=lambda role: {"file": "x"},
+                  name="JSON, not multipart/form-data"),
             Route("GET", "/contracts", staff_only(200)),
             Route("GET", "/contracts/{id}", staff_only(200), path_id=lambda role: t.fresh_contract()),
             Route("POST", "/contracts", admin_only(201), body=lambda role: t.contract_body()),
@@ -799,13 +825,14 @@ class SecurityTests(DeskTestCase):
             if path.startswith(f"{API}/openapi.json"):
                 continue  # the schema names its password fields, it holds no values
             if b"password" in body.lower() or b"hash" in body.lower():
-                # the one such key allowed: User's boolean must_change_password
+                # the only such keys allowed: booleans (User's must_change_password,
+                # a mailbox's has_password)
                 keys = re.findall(r'"([a-z_]*(?:password|hash)[a-z_]*)"\s*:\s*(\S{0,5})', blob)
                 for key, value in keys:
-                    self.assertEqual(key, "must_change_password",
-                                     f"password-like field in the response to {method} {path}")
+                    self.assertIn(key, ("must_change_password", "has_password"),
+                                  f"password-like field in the response to {method} {path}")
                     self.assertRegex(value, r"^(true|false)\b",
-                                     f"must_change_password not a boolean in {method} {path}")
+                                     f"{key} not a boolean in {method} {path}")
         log = self.server.log_text()
         for p in secrets_:
             self.assertNotIn(p, log, "a password was written to the server log")

@@ -255,9 +255,10 @@ class BreachTests(ClockHelpers, DeskTestCase):
         self.assertEqual(ticket["support_level"], 3)
         self.assertTrue(ticket["sla"]["resolution_breached"])
         outbox = self.admin.get(f"{API}/admin/outbox").json()["items"]
-        mine = [m for m in outbox if m["ticket_id"] == tid]
+        mine = [m for m in outbox if m["ticket_id"] == tid and m["kind"] == "escalation_notice"]
         self.assertEqual(sorted(m["to_address"] for m in mine),
                          sorted([self.contacts[2]["email"], self.contacts[3]["email"]]))
+        self.assertTrue(all(m["message_id"].startswith(f"sd.{tid}.") for m in mine))
         self.assertTrue(all(t["number"] in m["subject"] for m in mine))
         self.assertProblem(self.agent.get(f"{API}/admin/outbox"), 403)
         # The assignee was told, in the bell.
