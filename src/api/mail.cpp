@@ -253,8 +253,9 @@ Result<Response> ticket_mail(Ctx& ctx) {
   json::array items;
   for (const auto& m : *list) {
     json::object o = inbound_json(m);
-    for (auto& kv : parsed_json(ctx, m))
-      if (kv.key() == "headers") o["headers"] = kv.value();
+    // The headers, and the full text (the ticket keeps the reply without
+    // its quoted history).
+    for (auto& kv : parsed_json(ctx, m)) o[kv.key()] = kv.value();
     items.push_back(std::move(o));
   }
   return json_response(200, json::object{{"items", std::move(items)}});

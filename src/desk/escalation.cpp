@@ -57,22 +57,47 @@ std::string names_of(Tx& tx, const std::vector<Id>& ids) {
   return out.empty() ? "nobody" : out;
 }
 
-// The notice to one contact of the directory, in the desk's language.
+// The notice to one contact of the directory, in their language when they
+// are a user of the desk (else the desk's, es-MX).
 OutboxMessage directory_notice(const EscalationContact& c, const Ticket& t, int level,
-                               const std::string& reason, Instant now) {
+                               const std::string& reason, Instant now, bool english) {
+  struct Words {
+    const char *subject, *dear, *comma, *ticket, *escalated, *of_directory, *subject_line,
+        *priority, *support_level, *reason;
+  };
+  static constexpr Words kEs{"Escalamiento, nivel ",
+                             "Estimado(a) ",
+                             ":",
+                             "El caso ",
+                             " se escaló al nivel ",
+                             " del directorio de escalamiento.",
+                             "Asunto: ",
+                             "Prioridad: ",
+                             "Nivel de soporte: ",
+                             "Motivo: "};
+  static constexpr Words kEn{"Escalation, level ",
+                             "Dear ",
+                             ",",
+                             "Ticket ",
+                             " was escalated to level ",
+                             " of the escalation directory.",
+                             "Subject: ",
+                             "Priority: ",
+                             "Support level: ",
+                             "Reason: "};
+  const Words& w = english ? kEn : kEs;
+  const std::string n = ticket_number(t.id), lv = std::to_string(level);
   OutboxMessage m;
   m.kind = "escalation_notice";
   m.ticket_id = t.id;
   m.to_address = c.email;
   m.to_name = c.name;
-  m.language = "es-MX";
-  m.subject = "[" + ticket_number(t.id) + "] Escalamiento, nivel " + std::to_string(level) + ": " +
-              t.subject;
-  m.body = "Estimado(a) " + c.name + ":\n\nEl caso " + ticket_number(t.id) +
-           " se escaló al nivel " + std::to_string(level) +
-           " del directorio de escalamiento.\n\nAsunto: " + t.subject +
-           "\nPrioridad: " + std::string(to_string(t.priority)) +
-           "\nNivel de soporte: " + std::to_string(t.support_level) + "\nMotivo: " + reason + "\n";
+  m.language = english ? "en" : "es-MX";
+  m.subject = "[" + n + "] " + w.subject + lv + ": " + t.subject;
+  m.body = w.dear + c.name + w.comma + "\n\n" + w.ticket + n + w.escalated + lv + w.of_directory +
+           "\n\n" + w.subject_line + t.subject + "\n" + w.priority +
+           std::string(to_string(t.priority)) + "\n" + w.support_level +
+           std::to_string(t.support_level) + "\n" + w.reason + reason + "\n";
   m.created_at = now;
   return m;
 }
@@ -86,10 +111,12 @@ void notify_directory(Tx& tx, Effects& fx, const Ticket& t, int level, const std
     if (c.level != level) continue;
     told += (told.empty() ? "" : ", ") + c.name + (c.role.empty() ? "" : " (" + c.role + ")");
     if (c.email.empty()) continue;
-    OutboxMessage notice = directory_notice(c, t, level, reason, now);
+    const auto u = tx.users().find_by_email(c.email);
+    OutboxMessage notice = directory_notice(c, t, level, reason, now, u && u->language == "en");
+    if (u) notice.user_id = u->id;
     notice.auto_submitted = "auto-generated";
     queue_mail(tx, fx, std::move(notice), now);
-    if (auto u = tx.users().find_by_email(c.email); u && u->active && is_staff(u->role))
+    if (u && u->active && is_staff(u->role))
       notify(tx, u->id, t, "escalation", "directory:" + std::to_string(level), now);
   }
   Event e = desk_event(t, EventKind::escalation, now);

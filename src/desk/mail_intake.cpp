@@ -192,14 +192,19 @@ Result<std::optional<User>> sender_user(Tx& tx, const InboundMail& m, const Mail
   return std::optional<User>{made->value};
 }
 
-// The ticket a reply belongs to, by the desk's signed Message-IDs, then a
-// known Message-ID or the subject's tag from a participant.
-std::optional<Ticket> thread_of(Tx& tx, const InboundMail& m, const Actor& a) {
+// The ticket a reply belongs to, by the desk's signed Message-IDs (whoever
+// answers: the desk's mail reached them), then a known Message-ID or the
+// subject's tag from a participant. `by_signature` says which.
+std::optional<Ticket> thread_of(Tx& tx, const InboundMail& m, const Actor& a, bool& by_signature) {
+  by_signature = false;
   std::vector<std::string> ids = m.in_reply_to;
   for (auto it = m.references.rbegin(); it != m.references.rend(); ++it) ids.push_back(*it);
   for (const auto& id : ids)
     if (auto t = ticket_of_desk_message_id(tx, id))
-      if (auto found = tx.tickets().find(*t, TicketScope::everything())) return found;
+      if (auto found = tx.tickets().find(*t, TicketScope::everything())) {
+        by_signature = true;
+        return found;
+      }
   auto allowed = [&](std::optional<Id> id) -> std::optional<Ticket> {
     if (!id) return std::nullopt;
     auto t = tx.tickets().find(*id, TicketScope::everything());
@@ -221,11 +226,15 @@ Result<Decision> decide(Tx& tx, const store::BlobStore& blobs, const InboundMail
                         std::vector<Event>& events, std::vector<Job>& jobs) {
   Decision d;
   const MailIdentity& me = mail_identity();
-  if (!accept)
-    if (auto why = automatic_reason(m, box ? box->address : me.from.address)) {
+  if (!accept) {
+    // The mailbox's address or the desk's own in an X-Loop: mail the desk sent.
+    auto why = automatic_reason(m, box ? box->address : me.from.address);
+    if (!why && box && !me.from.address.empty()) why = automatic_reason(m, me.from.address);
+    if (why) {
       d.reason = *why;
       return d;
     }
+  }
   // Mail from the desk's own addresses is never a new ticket.
   if (m.from) {
     const std::string key = email_key(m.from->address);
@@ -250,9 +259,11 @@ Result<Decision> decide(Tx& tx, const store::BlobStore& blobs, const InboundMail
     return d;
   }
   const std::string notes = left_out(m, limits);
-  if (auto t = thread_of(tx, m, *actor)) {
+  bool by_signature = false;
+  if (auto t = thread_of(tx, m, *actor, by_signature)) {
     CommentOnTicket c;
     c.ticket_id = t->id;
+    c.answers_desk_mail = by_signature;
     c.body = kept_text(trim_reply(m.text), kMaxCommentBody - 2000);
     if (trimmed(c.body).empty()) c.body = m.attachments.empty() ? "(empty message)" : "(files)";
     c.body += notes;
@@ -268,7 +279,23 @@ Result<Decision> decide(Tx& tx, const store::BlobStore& blobs, const InboundMail
       return d;
     }
     if (r.error().code == ErrorCode::not_found || r.error().code == ErrorCode::forbidden) {
-      d.reason = "not_allowed";
+      if (!accept) {
+        d.reason = "not_allowed";
+        return d;
+      }
+      // An admin accepted it: the desk writes it on the ticket, naming who
+      // sent it.
+      c.body = "From " + user.name + " <" + user.email + ">:\n\n" + c.body;
+      auto by_desk = comment_on_ticket(tx, Actor::system("mail"), c, now);
+      if (!by_desk) return by_desk.error();
+      if (auto s = attach_files(tx, blobs, m, t->id, by_desk->value.event.id, user.id, limits, now);
+          !s)
+        return s.error();
+      d.status = InboundStatus::comment;
+      d.ticket_id = t->id;
+      d.event_id = by_desk->value.event.id;
+      append(events, std::move(by_desk->events));
+      append(jobs, std::move(by_desk->jobs));
       return d;
     }
     if (r.error().reason != "ticket_closed") return r.error();
@@ -458,7 +485,6 @@ Result<Outcome<InboundMessage>> retry_inbound(Tx& tx, const store::BlobStore& bl
   rec->reason = d->reason;
   rec->ticket_id = d->ticket_id;
   rec->event_id = d->event_id;
-  rec->source = "retry";
   rec->updated_at = now;
   if (rec->message_id.empty()) rec->message_id = one_line(parsed->message_id, 900);
   tx.inbound_mail().update_outcome(*rec);

@@ -178,7 +178,7 @@ Status record_send(Tx& tx, Id outbox_id, SendResult r, const std::string& error,
     e.internal = true;
     e.field = m->kind;
     e.new_value = m->to_address;
-    e.body = "Mail to " + m->to_address + " was not delivered: " + error.substr(0, 500);
+    e.body = error.substr(0, 500);  // the server's words; new_value names to whom
     e.created_at = now;
     tx.events().append(e);
   }
@@ -196,7 +196,7 @@ void mail_for_events(Tx& tx, Effects& fx, const Ticket& t, const Actor& a,
       OutboxMessage m = to_user(tx, *u, t, "reply", now);
       m.body = e.body + footer(*u, t.id);
       queue_mail(tx, fx, std::move(m), now);
-    } else if (e.kind == EventKind::reply && !is_staff(a) && t.assignee_id &&
+    } else if (e.kind == EventKind::reply && (!is_staff(a) || a.name == "mail") && t.assignee_id &&
                *t.assignee_id != a.id) {
       // A requester answered: the assignee hears of it.
       auto u = tx.users().find(*t.assignee_id);

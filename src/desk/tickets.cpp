@@ -318,7 +318,14 @@ Result<Outcome<TicketEvent>> comment_on_ticket(Tx& tx, const Actor& a, const Com
   std::vector<FieldError> errors;
   check_text(errors, "body", c.body, kMaxCommentBody, TextKind::multi_line, true);
   if (auto s = check_fields(std::move(errors)); !s) return s.error();
-  auto t = ticket_to_change(tx, a, c.ticket_id, c.if_version);
+  // An answer to the desk's own signed mail may come from someone the mail
+  // reached who does not see the ticket (a colleague in copy).
+  auto t = c.answers_desk_mail && !c.internal ? [&]() -> Result<Ticket> {
+    auto found = tx.tickets().find(c.ticket_id, TicketScope::everything(), store::Lock::for_update);
+    if (!found) return no_such_ticket();
+    return *found;
+  }()
+      : ticket_to_change(tx, a, c.ticket_id, c.if_version);
   if (!t) return t.error();
   if (c.internal && !can_write_internal(a))
     return make_error(ErrorCode::forbidden, "only staff write internal notes");

@@ -73,6 +73,9 @@ struct CommentOnTicket {
   bool internal = false;
   IfVersion if_version;
   std::vector<Id> attachment_ids;  // the actor's uploads, sent with it
+  // Mail intake only: the text answers one of the desk's signed Message-IDs,
+  // so its sender may write on the ticket without seeing it.
+  bool answers_desk_mail = false;
 };
 // An event written on a ticket, and the ticket after it.
 struct TicketEvent {

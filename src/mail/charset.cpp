@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "domain/text.hpp"
@@ -207,6 +208,204 @@ std::string to_utf8(std::string s, std::string_view label) {
   if (!converted) return guess_to_utf8(std::move(s));
   if (errors > 0 && is_valid_utf8(s)) return s;  // UTF-8, mislabelled
   return is_valid_utf8(*converted) ? std::move(*converted) : repair_utf8(*converted);
+}
+
+// ---------------------------------------------------------------------------
+// RFC 2047 encoded words. GMime's own decoder (3.2.13) loses the words that
+// follow a base64 word ending in '=' padding, when they are of the same
+// charset (jstedfast/gmime#133): it carries the base64 state from one word
+// to the next. Here each word is decoded on its own and only the bytes are
+// joined.
+
+namespace {
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (g_ascii_tolower(a[i]) != g_ascii_tolower(b[i])) return false;
+  return true;
+}
+
+int base64_value(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+// Appends a B word's bytes to `out`; false when its text is not base64 (a
+// character outside the alphabet, or a quantum of one character). Blanks
+// are skipped, padding may be missing, and a quantum may follow padding (as
+// from encoders that join encoded pieces).
+bool decode_base64(std::string_view text, std::string& out) {
+  std::uint32_t bits = 0;
+  int n = 0;  // characters of the quantum so far
+  auto end_quantum = [&] {
+    if (n == 2) {
+      out += static_cast<char>(bits >> 4);
+    } else if (n == 3) {
+      out += static_cast<char>(bits >> 10);
+      out += static_cast<char>((bits >> 2) & 0xFF);
+    }
+    bits = 0;
+    n = 0;
+  };
+  for (char ch : text) {
+    if (is_blank(ch)) continue;
+    if (ch == '=') {
+      if (n == 1) return false;
+      end_quantum();
+      continue;
+    }
+    const int v = base64_value(static_cast<unsigned char>(ch));
+    if (v < 0) return false;
+    bits = (bits << 6) | static_cast<std::uint32_t>(v);
+    if (++n == 4) {
+      out += static_cast<char>(bits >> 16);
+      out += static_cast<char>((bits >> 8) & 0xFF);
+      out += static_cast<char>(bits & 0xFF);
+      bits = 0;
+      n = 0;
+    }
+  }
+  if (n == 1) return false;
+  end_quantum();
+  return true;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// Appends a Q word's bytes to `out`: "_" is a space, "=XX" a byte, and an
+// '=' that starts no such pair is itself.
+void decode_q(std::string_view text, std::string& out) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '_') {
+      out += ' ';
+    } else if (c == '=' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+               hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+}
+
+struct EncodedWord {
+  std::string_view charset;  // the label, without its *language
+  char encoding;             // 'B' or 'Q'
+  std::string_view text;
+  std::size_t end;  // just past its "?="
+};
+
+// The encoded word at s[at], where "=?" is, if it is one: a charset of
+// printable ASCII, B or Q, then text up to the next '?', which must be
+// followed by '='. Each scan stops at a '?', so that however many "=?" the
+// input holds, each character is looked at a bounded number of times.
+std::optional<EncodedWord> encoded_word_at(std::string_view s, std::size_t at) {
+  std::size_t i = at + 2;
+  while (i < s.size() && s[i] != '?') {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c <= 0x20 || c >= 0x7F) return std::nullopt;
+    ++i;
+  }
+  if (i + 2 >= s.size() || s[i + 2] != '?') return std::nullopt;
+  std::string_view charset = s.substr(at + 2, i - (at + 2));
+  charset = charset.substr(0, charset.find('*'));
+  const char encoding = g_ascii_toupper(s[i + 1]);
+  if (charset.empty() || (encoding != 'B' && encoding != 'Q')) return std::nullopt;
+  const std::size_t text = i + 3;
+  const std::size_t q = s.find('?', text);
+  if (q == std::string_view::npos || q + 1 >= s.size() || s[q + 1] != '=') return std::nullopt;
+  return EncodedWord{charset, encoding, s.substr(text, q - text), q + 2};
+}
+
+}  // namespace
+
+std::string decode_header_words(std::string_view raw) {
+  std::string unfolded;
+  unfolded.reserve(raw.size());
+  for (char c : raw)
+    if (c != '\r' && c != '\n') unfolded += c;
+  const std::string_view s = unfolded;
+
+  std::string out;
+  out.reserve(s.size());
+  // The run of adjacent words of one charset: its bytes so far, and the Q
+  // text not yet decoded (joined first, so that an "=XX" split between two
+  // words is whole again).
+  bool in_run = false;
+  std::string_view charset;
+  std::string bytes, q_text;
+  auto end_run = [&] {
+    if (!in_run) return;
+    decode_q(q_text, bytes);
+    q_text.clear();
+    out += to_utf8(std::move(bytes), charset);
+    bytes.clear();
+    in_run = false;
+  };
+  // Text outside words; raw 8-bit text is converted word by word, as GMime
+  // reads it, since one header may mix Latin-1 words and UTF-8 ones.
+  auto plain = [&](std::string_view text) {
+    if (text.empty()) return;
+    end_run();
+    if (is_valid_utf8(text)) {
+      out += text;
+      return;
+    }
+    for (std::size_t i = 0; i < text.size();) {
+      std::size_t j = i;
+      while (j < text.size() && !is_blank(text[j])) ++j;
+      out += to_utf8(std::string(text.substr(i, j - i)), {});
+      for (i = j; i < text.size() && is_blank(text[i]); ++i) out += text[i];
+    }
+  };
+
+  std::string b64;       // a B word's bytes
+  std::size_t done = 0;  // where the text not yet handled starts
+  std::size_t from = 0;  // where to look for the next "=?"
+  for (std::size_t at; (at = s.find("=?", from)) != std::string_view::npos;) {
+    std::optional<EncodedWord> w = encoded_word_at(s, at);
+    if (w && w->encoding == 'B') {
+      b64.clear();
+      if (!decode_base64(w->text, b64)) w.reset();
+    }
+    if (!w) {  // literal text
+      from = at + 1;
+      continue;
+    }
+    const std::string_view gap = s.substr(done, at - done);
+    if (!in_run || gap.find_first_not_of(" \t") != std::string_view::npos)
+      plain(gap);
+    else if (!iequals_ascii(charset, w->charset))
+      end_run();  // adjacent, but another charset: the blanks still go
+    if (!in_run) {
+      in_run = true;
+      charset = w->charset;
+    }
+    if (w->encoding == 'B') {
+      decode_q(q_text, bytes);
+      q_text.clear();
+      bytes += b64;
+    } else {
+      q_text += w->text;
+    }
+    done = from = w->end;
+  }
+  plain(s.substr(done));
+  end_run();
+  return out;
 }
 
 }  // namespace sd::mail

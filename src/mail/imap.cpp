@@ -310,38 +310,64 @@ struct ImapClient::Impl {
     return make_error(ErrorCode::payload_too_large, d);
   }
 
+  // libcurl passes a custom command's reply through its header callback,
+  // and refuses a transfer whose headers pass 300 KB: a message is fetched
+  // in pieces of kPiece bytes (BODY.PEEK[]<offset.length>), never marking it
+  // \Seen, until a piece comes back short.
+  static constexpr std::size_t kPiece = 192 * 1024;
+
   Result<std::string> fetch(std::uint64_t uid, std::size_t max_bytes) {
     if (uid == 0 || uid > max_uid)
       return make_error(ErrorCode::invalid_input, "not an IMAP UID: " + std::to_string(uid));
     if (auto s = check_settings(); !s) return s.error();
     auto url = folder_url();
     if (!url) return url.error();
-    LiteralReader reader;
-    reader.max_bytes = max_bytes;
-    Capture c;
-    c.literal = &reader;
-    CURLcode rc = perform(*url, "UID FETCH " + std::to_string(uid) + " (UID BODY.PEEK[])", c);
-    if (reader.too_big) return too_big(uid, max_bytes, reader.size);
-    using State = LiteralReader::State;
-    if (reader.state == State::done) {
-      if (rc != CURLE_OK) return to_error(rc, c, "IMAP UID FETCH");
-      if (auto got = number_after(reader.around, "UID "); got && *got != uid)
-        return internal_error("IMAP UID FETCH " + std::to_string(uid) + " answered for UID " +
-                              std::to_string(*got));
-      return std::move(reader.data);
+    std::string message;
+    for (std::size_t offset = 0;; offset += kPiece) {
+      LiteralReader reader;
+      reader.max_bytes = kPiece;
+      Capture c;
+      c.literal = &reader;
+      CURLcode rc = perform(*url,
+                            "UID FETCH " + std::to_string(uid) + " (UID BODY.PEEK[]<" +
+                                std::to_string(offset) + "." + std::to_string(kPiece) + ">)",
+                            c);
+      using State = LiteralReader::State;
+      if (reader.state == State::done) {
+        if (rc != CURLE_OK) return to_error(rc, c, "IMAP UID FETCH");
+        if (auto got = number_after(reader.around, "UID "); got && *got != uid)
+          return internal_error("IMAP UID FETCH " + std::to_string(uid) + " answered for UID " +
+                                std::to_string(*got));
+        if (message.size() + reader.data.size() > max_bytes)
+          return too_big(uid, max_bytes, message.size() + reader.data.size());
+        message += reader.data;
+        if (reader.data.size() < kPiece) return message;
+        continue;
+      }
+      if (reader.state == State::before) {
+        if (rc != CURLE_OK) return to_error(rc, c, "IMAP UID FETCH");
+        for (std::string_view line : split_lines(c.untagged))
+          if (auto r = parse_fetch_reply(line); r && r->uid == uid) {
+            // Past the end of the message: some servers answer with no literal.
+            if (offset > 0) return message;
+            return internal_error("IMAP UID FETCH " + std::to_string(uid) +
+                                  ": no literal for BODY[] in the reply");
+          }
+        if (offset > 0) return message;
+        return make_error(ErrorCode::not_found,
+                          "no message with UID " + std::to_string(uid) + " in " + settings.folder);
+      }
+      // Cut off by the transport (a timeout, a dropped connection): an
+      // error, tried again by the next poll.
+      if (rc != CURLE_OK) {
+        open_handle();
+        return to_error(rc, c, "IMAP UID FETCH");
+      }
+      // The piece did not come whole through the line reader although the
+      // command ended well (a line libcurl clips or takes for the end): drop
+      // this connection (it may still hold the rest) and fetch by URL.
+      return fetch_by_url(uid, max_bytes);
     }
-    if (reader.state == State::before) {
-      if (rc != CURLE_OK) return to_error(rc, c, "IMAP UID FETCH");
-      for (std::string_view line : split_lines(c.untagged))
-        if (auto r = parse_fetch_reply(line); r && r->uid == uid)
-          return internal_error("IMAP UID FETCH " + std::to_string(uid) +
-                                ": no literal for BODY[] in the reply");
-      return make_error(ErrorCode::not_found,
-                        "no message with UID " + std::to_string(uid) + " in " + settings.folder);
-    }
-    // The literal did not come whole through the line reader: drop this
-    // connection (it may still hold the rest) and fetch by URL.
-    return fetch_by_url(uid, max_bytes);
   }
 
   Result<std::string> fetch_by_url(std::uint64_t uid, std::size_t max_bytes) {

@@ -206,10 +206,18 @@ bool LiteralReader::feed(std::string_view line, bool& literal) {
     case State::before: {
       if (!line.starts_with("* ")) return true;
       std::string_view l = trim_crlf(line);
+      // "BODY[] {N}", or for a partial fetch "BODY[]<OFFSET> {N}".
       std::size_t body = ifind(l, " FETCH (") == std::string_view::npos ? std::string_view::npos
-                                                                        : ifind(l, "BODY[] {");
+                                                                        : ifind(l, "BODY[]");
       if (body == std::string_view::npos || l.back() != '}') return true;
-      auto n = parse_number(l.substr(body + 8));
+      std::size_t at = body + 6;
+      if (at < l.size() && l[at] == '<') {
+        const auto close = l.find('>', at);
+        if (close == std::string_view::npos) return true;
+        at = close + 1;
+      }
+      if (l.substr(at, 2) != " {") return true;
+      auto n = parse_number(l.substr(at + 2, l.size() - at - 3));
       if (!n) return true;
       size = static_cast<std::size_t>(*n);
       if (*n > max_bytes) {

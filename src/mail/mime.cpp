@@ -384,6 +384,26 @@ std::string decoded_content(GMimePart* part) {
   return out;
 }
 
+// A header's value on one line, with its encoded words decoded by
+// decode_header_words from the raw value, not by GMime, whose decoder
+// drops text after a padded base64 word (jstedfast/gmime#133).
+std::string header_text(GMimeHeader* h) {
+  const char* raw = g_mime_header_get_raw_value(h);
+  return clean_line(raw ? decode_header_words(raw) : str(g_mime_header_get_value(h)));
+}
+
+// The subject, from the last Subject field, as GMime takes it.
+std::string subject_of(GMimeMessage* message) {
+  GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(message));
+  const int n = list ? g_mime_header_list_get_count(list) : 0;
+  GMimeHeader* last = nullptr;
+  for (int i = 0; i < n; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
+    if (iequals(str(g_mime_header_get_name(h)), "Subject")) last = h;
+  }
+  return last ? header_text(last) : std::string();
+}
+
 std::string serialized(GMimeObject* object) {
   GPtr<GMimeStream> mem(g_mime_stream_mem_new());
   std::unique_ptr<GMimeFormatOptions, FormatOptionsFree> format(g_mime_format_options_new());
@@ -638,7 +658,7 @@ struct Walk {
     GMimeMessage* inner = g_mime_message_part_get_message(part);
     if (inner) {
       // A subject is not a path: "Factura 3/2026" names "Factura 3-2026.eml".
-      std::string subject = clean_line(str(g_mime_message_get_subject(inner)));
+      std::string subject = subject_of(inner);
       std::replace(subject.begin(), subject.end(), '/', '-');
       std::replace(subject.begin(), subject.end(), '\\', '-');
       if (!subject.empty()) a.filename = sanitize_filename(subject + ".eml");
@@ -650,19 +670,106 @@ struct Walk {
   }
 };
 
-void add_addresses(InternetAddressList* list, std::vector<MailAddress>& out, int depth = 0) {
+// GMime parses the address lists, and would decode the encoded words in the
+// names itself, with the bug decode_header_words avoids. So it is given the
+// raw value with each '?' replaced by a marker: characters of the same kind
+// (atom text, as '?' is), so that it finds the same structure, but no
+// encoded word is left for it to decode. The names and addresses it gives
+// back get their '?' again, and the names are then decoded here.
+//
+// The marker is "Z<n>Y" with the smallest n that the value does not hold,
+// looked for with the quotes and backslashes taken out that GMime removes
+// from names (what else it leaves out, blanks and comments in an address,
+// sits next to a '.' or '@' that it keeps). So every marker in what GMime
+// gives back is one it was given, and, having one 'Z', two never overlap.
+class QuestionMarks {
+ public:
+  explicit QuestionMarks(std::string_view raw) {
+    if (raw.find('?') == std::string_view::npos) {
+      m_hidden.assign(raw);
+      return;
+    }
+    std::string seen;
+    seen.reserve(raw.size());
+    for (char c : raw)
+      if (c != '"' && c != '\\') seen += c;
+    std::vector<bool> taken(static_cast<std::size_t>(std::count(seen.begin(), seen.end(), 'Z')) +
+                            1);
+    for (std::size_t z = seen.find('Z'); z != std::string::npos; z = seen.find('Z', z + 1)) {
+      std::size_t i = z + 1;
+      std::uint64_t n = 0;
+      while (i < seen.size() && i - z <= 10 && g_ascii_isdigit(seen[i]))
+        n = n * 10 + static_cast<std::uint64_t>(seen[i++] - '0');
+      const bool number = i > z + 1 && (seen[z + 1] != '0' || i == z + 2);
+      if (number && i < seen.size() && seen[i] == 'Y' && n < taken.size()) taken[n] = true;
+    }
+    const auto unused = std::find(taken.begin(), taken.end(), false) - taken.begin();
+    m_marker = "Z" + std::to_string(unused) + "Y";
+    m_hidden.reserve(raw.size() + 8);
+    for (char c : raw) {
+      if (c == '?')
+        m_hidden += m_marker;
+      else
+        m_hidden += c;
+    }
+  }
+
+  // The value for GMime to parse.
+  const std::string& hidden() const { return m_hidden; }
+
+  // Text GMime gave back, with its '?' again.
+  std::string restored(const char* s) const {
+    std::string v = str(s);
+    if (m_marker.empty() || v.find(m_marker) == std::string::npos) return v;
+    std::string out;
+    out.reserve(v.size());
+    for (std::size_t i = 0; i < v.size();) {
+      if (v.compare(i, m_marker.size(), m_marker) == 0) {
+        out += '?';
+        i += m_marker.size();
+      } else {
+        out += v[i++];
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::string m_hidden, m_marker;
+};
+
+void add_mailboxes(InternetAddressList* list, const QuestionMarks& marks,
+                   std::vector<MailAddress>& out, int depth = 0) {
   if (!list || depth > 2) return;
   const int n = internet_address_list_length(list);
   for (int i = 0; i < n; ++i) {
     InternetAddress* ia = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-      add_addresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)), out, depth + 1);
+      add_mailboxes(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)), marks, out,
+                    depth + 1);
     } else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
       MailAddress a;
-      a.name = clean_line(str(internet_address_get_name(ia)));
-      a.address = clean_line(str(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))));
+      a.name = clean_line(decode_header_words(marks.restored(internet_address_get_name(ia))));
+      a.address = clean_line(
+          marks.restored(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))));
       if (!a.name.empty() || !a.address.empty()) out.push_back(std::move(a));
     }
+  }
+}
+
+// The addresses of every `field` header of the message, in order (groups
+// flattened), as GMime lists them.
+void add_addresses(GMimeParserOptions* options, GMimeMessage* message, std::string_view field,
+                   std::vector<MailAddress>& out) {
+  GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(message));
+  const int n = list ? g_mime_header_list_get_count(list) : 0;
+  for (int i = 0; i < n; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
+    const char* raw = g_mime_header_get_raw_value(h);
+    if (!raw || !iequals(str(g_mime_header_get_name(h)), field)) continue;
+    const QuestionMarks marks(raw);
+    GPtr<InternetAddressList> parsed(internet_address_list_parse(options, marks.hidden().c_str()));
+    add_mailboxes(parsed.get(), marks, out);
   }
 }
 
@@ -694,8 +801,7 @@ std::vector<MailHeader> all_headers(GMimeMessage* message) {
       GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
       const std::string name = clean_line(str(g_mime_header_get_name(h)));
       if (content_only != starts_with_ci(name, "Content-")) continue;
-      found.push_back(
-          {g_mime_header_get_offset(h), {name, clean_line(str(g_mime_header_get_value(h)))}});
+      found.push_back({g_mime_header_get_offset(h), {name, header_text(h)}});
     }
   };
   take(GMIME_OBJECT(message), false);
@@ -793,13 +899,12 @@ Result<InboundMail> parse(std::string_view raw, const ParseLimits& limits, Parse
     mail.in_reply_to = message_ids(options.get(), headers, "In-Reply-To");
     mail.references = message_ids(options.get(), headers, "References");
     std::vector<MailAddress> from;
-    add_addresses(g_mime_message_get_addresses(message.get(), GMIME_ADDRESS_TYPE_FROM), from);
+    add_addresses(options.get(), message.get(), "From", from);
     if (!from.empty()) mail.from = std::move(from.front());
-    add_addresses(g_mime_message_get_addresses(message.get(), GMIME_ADDRESS_TYPE_REPLY_TO),
-                  mail.reply_to);
-    add_addresses(g_mime_message_get_addresses(message.get(), GMIME_ADDRESS_TYPE_TO), mail.to);
-    add_addresses(g_mime_message_get_addresses(message.get(), GMIME_ADDRESS_TYPE_CC), mail.cc);
-    mail.subject = clean_line(str(g_mime_message_get_subject(message.get())));
+    add_addresses(options.get(), message.get(), "Reply-To", mail.reply_to);
+    add_addresses(options.get(), message.get(), "To", mail.to);
+    add_addresses(options.get(), message.get(), "Cc", mail.cc);
+    mail.subject = subject_of(message.get());
     if (GDateTime* date = g_mime_message_get_date(message.get())) {
       const auto ms = std::chrono::milliseconds(g_date_time_to_unix(date) * 1000 +
                                                 g_date_time_get_microsecond(date) / 1000);

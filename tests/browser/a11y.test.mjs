@@ -189,7 +189,10 @@ test('axe: every admin page, with its editor open', async (t) => {
       ['routing', null],
       ['api-tokens', null],
       ['jobs', null],
-      ['escalation', 'Nuevo contacto'],
+      ['mailboxes', 'Nuevo buzón'],
+      ['inbound-mail', null],
+      ['outbox', null],
+      ['escalation', 'Nuevo contacto'], // last: the directory is filled in below
     ];
     for (const [section, opener] of sections) {
       await page.goto(`/#/admin/${section}`);
@@ -205,6 +208,12 @@ test('axe: every admin page, with its editor open', async (t) => {
       } else if (section === 'jobs') {
         await page.locator('[data-testid=admin-jobs] [data-testid=job-count-queued]').waitFor({ timeout: WAIT });
         await page.locator('[data-testid=admin-jobs] tbody tr').first().waitFor({ timeout: WAIT });
+      } else if (section === 'mailboxes') {
+        await page.locator('[data-testid=admin-mailboxes]').waitFor({ timeout: WAIT });
+      } else if (section === 'inbound-mail') {
+        await page.locator('[data-testid=admin-inbound] [data-testid=inbound-list]').waitFor({ timeout: WAIT });
+      } else if (section === 'outbox') {
+        await page.locator('[data-testid=admin-outbox] tbody tr').first().waitFor({ timeout: WAIT });
       } else if (section === 'escalation') {
         // The table, whether or not the demo filled it.
         await page.locator('[data-testid=admin-escalation]').waitFor({ timeout: WAIT });

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startServer, launchBrowser, signIn, shot, USERS } from './harness.mjs';
+import { startServer, launchBrowser, signIn, shot, USERS, chooseLanguage } from './harness.mjs';
 
 const WAIT = 15_000; // the longest any single expectation may take
 
@@ -208,7 +208,7 @@ test('Spanish by default, English on switch, kept per user', async () => {
       (r) => r.url().includes('/api/v1/users/') && r.request().method() === 'PATCH',
       { timeout: WAIT },
     );
-    await page.locator('[data-testid=language]').selectOption('en');
+    await chooseLanguage(page, 'en');
     assert.equal((await saved).status(), 200);
     await header.getByRole('button', { name: 'Sign out' }).waitFor();
     await header.getByRole('link', { name: 'Queues' }).waitFor();
@@ -233,7 +233,7 @@ test('Spanish by default, English on switch, kept per user', async () => {
       await shot(page, `admin-${section}`);
     }
     await page.getByRole('heading', { name: 'Administration' }).waitFor();
-    await page.locator('[data-testid=language]').selectOption('es-MX');
+    await chooseLanguage(page, 'es-MX');
     await page.getByRole('heading', { name: 'Administración' }).waitFor();
     await page.getByRole('link', { name: 'Matriz de prioridad' }).waitFor();
   } finally {
@@ -341,6 +341,7 @@ test('keyboard: help overlay, j/k and Enter in a queue, Escape back', async () =
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Escape');
     await page.waitForURL(/#\/queue\/open$/);
+    await page.locator('[data-testid=queue] tbody tr').nth(2).waitFor({ timeout: WAIT });
     await page.keyboard.press('/');
     assert.equal(await page.evaluate(() => document.activeElement?.hasAttribute('data-search')), true);
 
@@ -494,13 +495,13 @@ test('admin: the auto-close policy, with the server errors translated; read-only
 
     // ... and in English.
     const saved = page.waitForResponse((r) => r.url().includes('/api/v1/users/') && r.request().method() === 'PATCH', { timeout: WAIT });
-    await page.locator('[data-testid=language]').selectOption('en');
+    await chooseLanguage(page, 'en');
     await saved;
     await hours.fill('9000');
     await form.getByRole('button', { name: 'Save' }).click();
     await form.locator('#ac-hours-error', { hasText: 'This is out of the allowed range.' }).waitFor({ timeout: WAIT });
     const back = page.waitForResponse((r) => r.url().includes('/api/v1/users/') && r.request().method() === 'PATCH', { timeout: WAIT });
-    await page.locator('[data-testid=language]').selectOption('es-MX');
+    await chooseLanguage(page, 'es-MX');
     await back;
 
     // An empty box never reaches the server.

@@ -5,7 +5,7 @@
 // Run: SERVICEDESK_BIN=build/release/src/servicedesk node --test tests/browser/hardening.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signIn, shot, call, USERS, PASSWORD } from './harness.mjs';
+import { startServer, launchBrowser, signIn, shot, call, USERS, PASSWORD, chooseLanguage } from './harness.mjs';
 
 const WAIT = 15_000; // the longest any single expectation may take
 
@@ -226,9 +226,9 @@ test('2b: tickets with activity the agent has not seen carry an unread mark in t
     assert.equal(theirs.status, 201, JSON.stringify(theirs.body));
     await row.locator('[data-testid=unread]').waitFor({ timeout: WAIT });
     // And in English.
-    await page.locator('[data-testid=language]').selectOption('en');
+    await chooseLanguage(page, 'en');
     assert.match(await row.locator('[data-testid=unread]').textContent(), /Unread/);
-    await page.locator('[data-testid=language]').selectOption('es-MX');
+    await chooseLanguage(page, 'es-MX');
   });
 });
 
@@ -371,9 +371,9 @@ test('7: a move down a level shows as a return, in both languages', async () => 
     assert.match(await ret.innerText(), /regresó el ticket del nivel 2 al nivel 1/);
     assert.doesNotMatch(await ret.innerText(), /escaló/);
     await shot(page, 'agent-ticket-return');
-    await page.locator('[data-testid=language]').selectOption('en');
+    await chooseLanguage(page, 'en');
     await page.locator('[data-testid=timeline] li[data-kind=return]', { hasText: 'returned the ticket from level 2 to level 1' }).waitFor({ timeout: WAIT });
-    await page.locator('[data-testid=language]').selectOption('es-MX');
+    await chooseLanguage(page, 'es-MX');
     await page.locator('[data-testid=timeline] li[data-kind=return]', { hasText: 'regresó' }).waitFor({ timeout: WAIT });
   });
 });
@@ -474,7 +474,7 @@ test('9: every message in the user’s language: lock-out in minutes, limits, co
     // Counts pluralised: one ticket, not "1 tickets".
     await page.goto('/#/queue/open?q=SD-000123&status=all');
     await page.locator('[data-testid=queue-showing]', { hasText: '1 ticket mostrado' }).waitFor({ timeout: WAIT });
-    await page.locator('[data-testid=language]').selectOption('en');
+    await chooseLanguage(page, 'en');
     await page.locator('[data-testid=queue-showing]', { hasText: '1 ticket shown' }).waitFor({ timeout: WAIT });
     // In English, a reply over the limit says the limit in English.
     await page.goto('/#/tickets/123');
@@ -483,7 +483,7 @@ test('9: every message in the user’s language: lock-out in minutes, limits, co
     await page.locator('[data-testid=composer-send]').click();
     await page.locator('[data-testid=composer-error]', { hasText: /100,001 characters and the limit is 100,000/ }).waitFor({ timeout: WAIT });
     await page.locator('[data-testid=composer-text]').fill('');
-    await page.locator('[data-testid=language]').selectOption('es-MX');
+    await chooseLanguage(page, 'es-MX');
   } finally {
     await agent.context.close();
   }
@@ -492,13 +492,13 @@ test('9: every message in the user’s language: lock-out in minutes, limits, co
   const req = await signIn(browser, server.url, USERS.requester, '/new');
   try {
     const { page } = req;
-    await page.locator('[data-testid=language]').selectOption('en');
+    await chooseLanguage(page, 'en');
     const form = page.locator('[data-testid=new-request]');
     await form.getByRole('button', { name: 'Send request' }).click();
     await page.locator('[data-testid=nr-subject-error]', { hasText: 'This is required.' }).waitFor({ timeout: WAIT });
     assert.equal(await form.evaluate((f) => f.noValidate), true);
     assert.equal(await page.locator('#nr-subject').getAttribute('aria-invalid'), 'true');
-    await page.locator('[data-testid=language]').selectOption('es-MX');
+    await chooseLanguage(page, 'es-MX');
   } finally {
     await req.context.close();
   }
@@ -630,7 +630,7 @@ test('12c: each role lands on a useful queue; agents reach the escalation direct
       await page.locator(`[data-testid=queue] .tabs a[data-queue=${landing}][aria-current=page]`).waitFor({ timeout: WAIT });
       await page.setViewportSize({ width: 1366, height: 768 });
       for (const lang of ['es-MX', 'en']) {
-        await page.locator('[data-testid=language]').selectOption(lang);
+        await chooseLanguage(page, lang);
         await page.locator('header.topbar nav a').first().waitFor();
         const { height, tops } = await page.evaluate(() => {
           const h = document.querySelector('header.topbar');
@@ -640,7 +640,7 @@ test('12c: each role lands on a useful queue; agents reach the escalation direct
         assert.ok(height <= 60, `${who} ${lang}: the header is ${height} px tall at 1366 px`);
         assert.ok(Math.max(...tops) - Math.min(...tops) <= 12, `${who} ${lang}: the header wraps (${tops})`);
       }
-      await page.locator('[data-testid=language]').selectOption('es-MX');
+      await chooseLanguage(page, 'es-MX');
       if (who === USERS.admin) await shot(page, 'header-1366', { fullPage: false });
       if (who === USERS.agent) {
         await page.locator('[data-testid=nav-escalation]').click();

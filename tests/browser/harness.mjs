@@ -73,6 +73,7 @@ export async function startServer() {
   const url = await waitForListening(child, 20000);
   return {
     url,
+    bin, // the servicedesk binary, for commands run beside the server (ingestMail)
     db, // the SQLite file, for a test that must put the store in a state no API call makes
     stderr: () => stderr,
     async stop() {
@@ -87,6 +88,18 @@ export async function startServer() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Delivers one message to the desk as the MTA does: `servicedesk --db DB
+ * mail-ingest [--mailbox ADDRESS]` with the message on standard input,
+ * beside the running server and on its database. Returns the command's exit
+ * code and its one-line answer ("ticket SD-000301", "set_aside auto_submitted").
+ */
+export function ingestMail(server, raw, { mailbox } = {}) {
+  const args = ['--db', server.db, 'mail-ingest', ...(mailbox ? ['--mailbox', mailbox] : [])];
+  const r = spawnSync(server.bin, args, { input: raw, encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: (r.stdout ?? '').trim(), stderr: r.stderr ?? '' };
 }
 
 export async function launchBrowser() {
@@ -119,6 +132,17 @@ export async function signIn(browser, baseUrl, email, hash = '/') {
   await page.locator('[data-testid=login-form] button[type=submit]').click();
   await page.locator('header.topbar').waitFor();
   return { context, page };
+}
+
+/** Switches the app's language and waits until the user's choice is saved. */
+export async function chooseLanguage(page, lang) {
+  const select = page.locator('[data-testid=language]');
+  if ((await select.inputValue()) === lang) return;
+  const saved = page.waitForResponse(
+    (r) => r.request().method() === 'PATCH' && /\/api\/v1\/users\/\d+$/.test(new URL(r.url()).pathname),
+  );
+  await select.selectOption(lang);
+  await saved;
 }
 
 export async function shot(page, name, { fullPage = true } = {}) {

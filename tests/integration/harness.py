@@ -161,10 +161,14 @@ class Server:
     extra_env (e.g. SERVICEDESK_CLOCK_OFFSET_MS) is added to the environment of
     every later launch and CLI call; change it between launches. nofile, when given,
     is the descriptor limit (RLIMIT_NOFILE, soft and hard) `serve` runs under.
+    run_as, when given, is the user every launch and CLI call runs as (e.g. "nobody",
+    to share the store with an MTA's pipe); store_dir, the folder the SQLite file goes
+    in instead of the private temp dir (it must let run_as write).
     """
 
     def __init__(self, backend: str | None = None, extra_env: dict | None = None,
-                 nofile: int | None = None):
+                 nofile: int | None = None, run_as: str | None = None,
+                 store_dir: str | None = None):
         self.bin = os.environ.get("SERVICEDESK_BIN")
         if not self.bin:
             raise RuntimeError("set SERVICEDESK_BIN to the servicedesk binary")
@@ -175,6 +179,8 @@ class Server:
             raise RuntimeError(f"SD_TEST_BACKEND must be sqlite or postgres, not {self.backend}")
         self.extra_env: dict[str, str] = {k: str(v) for k, v in (extra_env or {}).items()}
         self.nofile = nofile
+        self.run_as = run_as
+        self.store_dir = store_dir
         self.admin_email = ADMIN_EMAIL
         self.admin_password = new_password()
         self.proc: subprocess.Popen | None = None
@@ -215,7 +221,10 @@ class Server:
             parts = urllib.parse.urlsplit(admin_url)
             self.db = urllib.parse.urlunsplit(parts._replace(path="/" + name))
         else:
-            self.db = os.path.join(self._tmp.name, "desk.db")
+            if self.store_dir:
+                self.db = os.path.join(self.store_dir, f"desk-{secrets.token_hex(6)}.db")
+            else:
+                self.db = os.path.join(self._tmp.name, "desk.db")
 
     def _psql(self, sql: str) -> None:
         psql = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
@@ -229,6 +238,12 @@ class Server:
             if self._pg_dbname:
                 name, self._pg_dbname = self._pg_dbname, None
                 self._psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            elif self.store_dir and self.db:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    try:
+                        os.remove(self.db + suffix)
+                    except FileNotFoundError:
+                        pass
         finally:
             if self._tmp is not None:
                 self._tmp.cleanup()
@@ -248,7 +263,7 @@ class Server:
     def run_cli(self, args: list[str], input: str | None = None,
                 timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess:
         return subprocess.run([self.bin, *args], env=self.env, input=input, capture_output=True,
-                              text=True, timeout=timeout)
+                              text=True, timeout=timeout, user=self.run_as)
 
     def _cli_ok(self, args: list[str], input: str | None = None) -> subprocess.CompletedProcess:
         res = self.run_cli(args, input=input)
@@ -337,7 +352,8 @@ class Server:
         self.proc = subprocess.Popen([self.bin, "serve", "--listen", "127.0.0.1:0"],
                                      env=self.env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     preexec_fn=limit_descriptors if limit else None)
+                                     preexec_fn=limit_descriptors if limit else None,
+                                     user=self.run_as)
         self._readers = [
             threading.Thread(target=self._drain, args=(self.proc.stdout, True), daemon=True),
             threading.Thread(target=self._drain, args=(self.proc.stderr, False), daemon=True),
@@ -904,11 +920,14 @@ class DeskTestCase(unittest.TestCase):
     backend: str | None = None
     server_env: dict | None = None  # extra environment of the class's server
     server_nofile: int | None = None  # its descriptor limit, if not the test's own
+    server_run_as: str | None = None  # the user it runs as, if not the test's own
+    server_store_dir: str | None = None  # the folder of its SQLite file, if not a temp dir
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = Server(cls.backend, extra_env=cls.server_env, nofile=cls.server_nofile)
+        cls.server = Server(cls.backend, extra_env=cls.server_env, nofile=cls.server_nofile,
+                            run_as=cls.server_run_as, store_dir=cls.server_store_dir)
         cls.server.start()
         cls.addClassCleanup(cls.server.close)
         cls.admin = cls.server.admin_client()

@@ -163,6 +163,16 @@ TEST_P(MailIntake, AForgedIdOrAStrangersTagNeverJoinsSomeoneElsesTicket) {
   s.references = {"a1@x"};
   auto sr = ingest(s);
   EXPECT_NE(sr.ticket_id, tid);
+  // The desk's real signed id, from someone the mail reached (a colleague in
+  // copy): it joins, written by them.
+  auto cc = mail("colega@example.test", "Re: Impresora", "Lo confirmo.", "c1@x");
+  cc.references = {real};
+  auto cr = ingest(cc);
+  EXPECT_EQ(cr.status, InboundStatus::comment);
+  EXPECT_EQ(cr.ticket_id, tid);
+  auto ev = events(tid);
+  EXPECT_EQ(ev.back().body, "Lo confirmo.");
+  EXPECT_NE(ev.back().actor_id, std::optional<Id>(m_user));
 }
 
 TEST_P(MailIntake, AutomaticMailAndTheDesksOwnAreSetAsideUnanswered) {
@@ -187,7 +197,7 @@ TEST_P(MailIntake, AutomaticMailAndTheDesksOwnAreSetAsideUnanswered) {
   });
   ASSERT_TRUE(retried) << retried.error().detail;
   EXPECT_EQ(retried->value.status, InboundStatus::ticket);
-  EXPECT_EQ(retried->value.source, "retry");
+  EXPECT_EQ(retried->value.source, "pipe") << "where it came from stays";
 }
 
 TEST_P(MailIntake, AMailboxThatRefusesStrangersKeepsTheirMailAside) {

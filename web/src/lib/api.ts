@@ -1,6 +1,10 @@
 // The one door to the REST API: JSON in and out, the session cookie, the CSRF
 // header on every call that changes something, and the 401 -> sign-in rule.
 import type {
+  Attachment,
+  InboundMail,
+  Mailbox,
+  Upload,
   AutoClosePolicy,
   Calendar,
   Category,
@@ -69,6 +73,8 @@ export class ApiError extends Error {
     readonly code: string = '',
     /** For a conflict: the record that is already there (a duplicate caller, a taken email). */
     readonly existingId: number | null = null,
+    /** What kind of conflict it is, when the server says (`already_taken`, `address_taken`, ...). */
+    readonly reason: string = '',
   ) {
     super(detail || title || `HTTP ${status}`);
   }
@@ -130,6 +136,7 @@ async function requestVersioned<T>(
       detail?: string;
       errors?: FieldError[];
       existing_id?: number;
+      reason?: string;
     };
     const retry = Number(res.headers.get('Retry-After'));
     const err = new ApiError(
@@ -140,6 +147,7 @@ async function requestVersioned<T>(
       Number.isFinite(retry) && retry > 0 ? retry : null,
       typeof p.type === 'string' ? (p.type.split('/').pop() ?? '') : '',
       typeof p.existing_id === 'number' && p.existing_id > 0 ? p.existing_id : null,
+      typeof p.reason === 'string' ? p.reason : '',
     );
     if (res.status === 401 && !opts.quiet401) onUnauthorized();
     throw err;
@@ -199,6 +207,74 @@ export interface NewTicket {
   requester_id?: number;
   category_id?: number;
   follow_up_of?: number;
+  attachment_ids?: number[]; // the caller's own uploads (api.upload)
+}
+
+/** The body of a comment, with the caller's uploads when there are any. */
+function commentBody(body: string, internal: boolean, attachmentIds: number[] = []) {
+  return attachmentIds.length ? { body, internal, attachment_ids: attachmentIds } : { body, internal };
+}
+
+export interface UploadHandle {
+  /** The stored upload, or an ApiError (status 0 when the network failed or it was aborted). */
+  done: Promise<Upload>;
+  abort: () => void;
+}
+
+/**
+ * Uploads one file (POST /uploads, multipart, part "file") with its progress,
+ * 0..1; XMLHttpRequest, since fetch does not report an upload's progress.
+ */
+export function upload(file: File, onProgress: (fraction: number) => void = () => {}): UploadHandle {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise<Upload>((resolve, reject) => {
+    xhr.open('POST', '/api/v1/uploads');
+    xhr.setRequestHeader('Accept', 'application/json');
+    if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf);
+    xhr.withCredentials = true;
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      let data: unknown = undefined;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        data = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        const item = (data as { items?: Upload[] } | undefined)?.items?.[0];
+        if (item) {
+          onProgress(1);
+          resolve(item);
+        } else reject(new ApiError(xhr.status, 'bad response', 'no upload in the answer'));
+        return;
+      }
+      const p = (data ?? {}) as { type?: string; title?: string; detail?: string; errors?: FieldError[] };
+      if (xhr.status === 401) onUnauthorized();
+      reject(
+        new ApiError(
+          xhr.status,
+          p.title ?? xhr.statusText,
+          p.detail ?? '',
+          Array.isArray(p.errors) ? p.errors : [],
+          null,
+          typeof p.type === 'string' ? (p.type.split('/').pop() ?? '') : '',
+        ),
+      );
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'upload failed'));
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'upload aborted'));
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+  return { done, abort: () => xhr.abort() };
+}
+
+/** Where a received message is downloaded as it came (.eml; a plain GET with the session cookie). */
+export function inboundRawUrl(id: number): string {
+  return `/api/v1/admin/inbound-mail/${id}/raw`;
 }
 
 export const api = {
@@ -219,8 +295,8 @@ export const api = {
   updateTicket: (id: number, fields: Record<string, unknown>) =>
     patch<Ticket>(`/tickets/${id}`, fields),
   transition: (id: number, to: string) => post<Ticket>(`/tickets/${id}/transitions`, { to }),
-  comment: (id: number, body: string, internal: boolean) =>
-    post<TicketEvent>(`/tickets/${id}/comments`, { body, internal }),
+  comment: (id: number, body: string, internal: boolean, attachmentIds: number[] = []) =>
+    post<TicketEvent>(`/tickets/${id}/comments`, commentBody(body, internal, attachmentIds)),
   escalate: (id: number, to_level: number, reason: string) =>
     post<TicketEvent>(`/tickets/${id}/escalations`, { to_level, reason }),
   events: (id: number) => get<{ items: TicketEvent[] }>(`/tickets/${id}/events`),
@@ -233,8 +309,10 @@ export const api = {
       requestVersioned<Ticket>('PATCH', `/tickets/${id}`, fields, { ifMatch: etag }),
     transition: (id: number, to: string, etag: string | null) =>
       requestVersioned<Ticket>('POST', `/tickets/${id}/transitions`, { to }, { ifMatch: etag }),
-    comment: (id: number, body: string, internal: boolean, etag: string | null) =>
-      requestVersioned<TicketEvent>('POST', `/tickets/${id}/comments`, { body, internal }, { ifMatch: etag }),
+    comment: (id: number, body: string, internal: boolean, etag: string | null, attachmentIds: number[] = []) =>
+      requestVersioned<TicketEvent>('POST', `/tickets/${id}/comments`, commentBody(body, internal, attachmentIds), {
+        ifMatch: etag,
+      }),
     escalate: (id: number, to_level: number, reason: string, etag: string | null) =>
       requestVersioned<TicketEvent>('POST', `/tickets/${id}/escalations`, { to_level, reason }, { ifMatch: etag }),
   },
@@ -310,4 +388,16 @@ export const api = {
   slaReport: (q: SlaReportQuery) => get<SlaReport>('/reports/sla', q),
   outbox: (q: { before?: number; limit?: number } = {}) =>
     get<{ items: OutboxMessage[]; next_before: number | null }>('/admin/outbox', q),
+
+  // The email channel (admins), a ticket's mail (staff) and files (whoever sees the ticket).
+  mailboxes: () => get<{ items: Mailbox[] }>('/mailboxes'),
+  createMailbox: (m: Record<string, unknown>) => post<Mailbox>('/mailboxes', m),
+  updateMailbox: (id: number, m: Record<string, unknown>) => patch<Mailbox>(`/mailboxes/${id}`, m),
+  deleteMailbox: (id: number) => del(`/mailboxes/${id}`),
+  inboundMail: (q: { status?: string; mailbox_id?: number; before?: number; limit?: number } = {}) =>
+    get<{ items: InboundMail[]; next_before: number | null }>('/admin/inbound-mail', q),
+  inboundMessage: (id: number) => get<InboundMail>(`/admin/inbound-mail/${id}`),
+  retryInbound: (id: number, accept: boolean) => post<InboundMail>(`/admin/inbound-mail/${id}/retry`, { accept }),
+  ticketMail: (id: number) => get<{ items: InboundMail[] }>(`/tickets/${id}/mail`),
+  ticketAttachments: (id: number) => get<{ items: Attachment[] }>(`/tickets/${id}/attachments`),
 };

@@ -87,7 +87,8 @@ export type EventKind =
   | 'escalation'
   | 'return' // sent back down to a lower support level
   | 'sla_warning' // a service-level target at its warning threshold (field: the target)
-  | 'sla_breach'; // a service-level target missed
+  | 'sla_breach' // a service-level target missed
+  | 'mail_failed'; // internal: mail the desk sent was refused for good (new_value: to whom; body: why)
 
 export interface TicketEvent {
   id: number;
@@ -290,6 +291,9 @@ export interface Notification {
   read_at: string | null;
 }
 
+export const OUTBOX_STATUSES = ['pending', 'sent', 'failed', 'held'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
 export interface OutboxMessage {
   id: number;
   kind: string;
@@ -299,9 +303,100 @@ export interface OutboxMessage {
   language: string;
   subject: string;
   body: string;
-  status: string;
+  status: OutboxStatus | string; // held: no SMTP server configured
+  message_id: string;
+  attempts: number;
+  last_error: string;
   created_at: string;
   sent_at: string | null;
+}
+
+/** A mailbox the desk takes mail in from (by the MTA's pipe, or by polling IMAP). */
+export interface Mailbox {
+  id: number;
+  address: string;
+  name: string;
+  active: boolean;
+  unknown_senders: 'create' | 'refuse';
+  group_id: number | null;
+  imap: {
+    url: string; // empty: mail comes by the pipe only
+    username: string;
+    has_password: boolean; // the password itself is never sent back
+    folder: string;
+    tls: 'required' | 'opportunistic' | 'none';
+    verify_peer: boolean;
+    uidvalidity: number;
+    last_uid: number;
+    polled_at: string | null;
+    error: string; // the last poll's failure; '' when it went well
+  };
+  created_at: string;
+  updated_at: string;
+}
+
+export const INBOUND_STATUSES = ['set_aside', 'failed', 'ticket', 'comment'] as const;
+export type InboundStatus = (typeof INBOUND_STATUSES)[number];
+
+/** Reasons a message was set aside or failed that the web app has words for; "refused: ..." carries a detail. */
+export const INBOUND_REASONS = [
+  'auto_submitted',
+  'precedence',
+  'auto_response_suppress',
+  'autoreply_header',
+  'loop',
+  'mailer_daemon',
+  'delivery_report',
+  'from_desk',
+  'no_sender',
+  'bad_sender',
+  'inactive_sender',
+  'unknown_sender',
+  'not_allowed',
+  'malformed',
+  'too_large',
+] as const;
+
+/** A message the desk took in, and what became of it. */
+export interface InboundMail {
+  id: number;
+  mailbox_id: number | null;
+  source: 'pipe' | 'imap' | 'retry';
+  status: InboundStatus;
+  reason: string;
+  message_id: string;
+  from: string;
+  subject: string;
+  size: number;
+  ticket_id: number | null;
+  event_id: number | null;
+  duplicates: number;
+  received_at: string;
+  updated_at: string;
+  headers?: [string, string][];
+  text?: string; // the detail only
+}
+
+/** A file on a ticket, under the event it came with. */
+export interface Attachment {
+  id: number;
+  ticket_id: number;
+  event_id: number | null;
+  filename: string;
+  content_type: string;
+  size: number;
+  inline: boolean;
+  internal: boolean;
+  url: string;
+  created_at: string;
+}
+
+/** A file uploaded for a ticket or comment not yet sent. */
+export interface Upload {
+  id: number;
+  filename: string;
+  content_type: string;
+  size: number;
 }
 
 export interface Viewer {
