@@ -69,6 +69,7 @@ def vm_rss_kib(pid):
 def new_desk(tmp, name, env=None):
     db = os.path.join(tmp, name + ".db")
     d = Desk(db, {"SERVICEDESK_FILES_DIR": db + ".files", "SERVICEDESK_IMAP_POLL_SECONDS": "1",
+                  "SERVICEDESK_MAIL_FROM": "help@desk.test",
                   **(env or {})})
     d.cli("migrate")
     d.cli("user", "add", "admin@bench.example", "--role", "admin")

@@ -80,7 +80,8 @@ Result<InboundMessage> get_inbound(store::Tx& tx, const Actor& a, Id id);
 // ---- mail out ----
 
 // Queues a mail in the outbox and its mail.send job (the node that runs
-// it holds the mail when it has no SMTP server).
+// it holds the mail when it has no SMTP server). With no desk address
+// (SERVICEDESK_MAIL_FROM, or the one serve keeps), it is kept held, no job.
 Id queue_mail(store::Tx& tx, Effects& fx, OutboxMessage m, Instant now);
 
 // The desk's Message-ID for a mail about `ticket_id` (signed: see
@@ -93,7 +94,7 @@ std::optional<Id> ticket_of_desk_message_id(store::Tx& tx, std::string_view mess
 // The mail a ticket's events call for: an agent's public reply and the
 // resolution to the requester, an assignment to the new assignee, a
 // requester's answer to the assignee. Called by the use cases of tickets.cpp
-// after they wrote their events.
+// after they wrote their events. Nothing without a desk address.
 void mail_for_events(store::Tx& tx, Effects& fx, const Ticket& t, const Actor& a,
                      const std::vector<Event>& events, Instant now);
 

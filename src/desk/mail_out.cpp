@@ -1,5 +1,6 @@
 // Mail out: what the desk writes to whom, in their language, threaded with
 // Message-IDs only the desk can make.
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "auth/crypto.hpp"
@@ -46,15 +47,18 @@ std::string footer(const User& u, Id ticket_id) {
 // The ticket's thread: what the new mail answers and refers to (the mail
 // taken in on it, then the desk's own mail about it, oldest first).
 void thread(Tx& tx, OutboxMessage& m, Id ticket_id) {
+  // Both sides of the conversation, in the order they were written.
+  std::vector<std::pair<Instant, std::string>> thread;
+  for (auto& in : tx.inbound_mail().of_ticket(ticket_id))
+    if (!in.message_id.empty() && in.ticket_id)
+      thread.emplace_back(in.received_at, std::move(in.message_id));
+  for (auto& o : tx.outbox().of_ticket(ticket_id, 10))
+    if (!o.message_id.empty()) thread.emplace_back(o.created_at, std::move(o.message_id));
+  std::stable_sort(thread.begin(), thread.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::string> ids;
-  for (const auto& in : tx.inbound_mail().of_ticket(ticket_id))
-    if (!in.message_id.empty()) ids.push_back(in.message_id);
-  const auto page = tx.outbox().list(std::nullopt, 20, {});
-  std::vector<std::string> ours;
-  for (const auto& o : page.items)
-    if (o.ticket_id && *o.ticket_id == ticket_id && !o.message_id.empty())
-      ours.insert(ours.begin(), o.message_id);
-  for (auto& id : ours) ids.push_back(std::move(id));
+  for (auto& [at, id] : thread) ids.push_back(std::move(id));
+  // The first (the one that opened it) and the last nine.
   if (ids.size() > 10) ids.erase(ids.begin() + 1, ids.end() - 9);
   if (ids.empty()) return;
   m.in_reply_to = ids.back();
@@ -139,10 +143,13 @@ std::optional<Id> ticket_of_desk_message_id(Tx& tx, std::string_view id) {
 Id queue_mail(Tx& tx, Effects& fx, OutboxMessage m, Instant now) {
   m.created_at = now;
   if (m.ticket_id && m.message_id.empty()) m.message_id = desk_message_id(tx, *m.ticket_id);
-  // The node that sends decides: one without an SMTP server holds it.
-  m.status = "pending";
+  // A desk with no address of its own sends nothing: the mail is kept, held
+  // (the demo's history, a desk before its mail is set up). Otherwise the
+  // node that sends decides: one without an SMTP server holds it too.
+  const bool sending = !mail_identity().from.address.empty();
+  m.status = sending ? "pending" : "held";
   const Id id = tx.outbox().insert(m);
-  {
+  if (sending) {
     JobSpec j;
     j.kind = kSendMailJob;
     j.payload = boost::json::serialize(boost::json::object{{"outbox_id", id}});
@@ -187,6 +194,9 @@ Status record_send(Tx& tx, Id outbox_id, SendResult r, const std::string& error,
 
 void mail_for_events(Tx& tx, Effects& fx, const Ticket& t, const Actor& a,
                      const std::vector<Event>& events, Instant now) {
+  // A desk with no address of its own writes to no one (the demo's history,
+  // a desk before its mail is set up).
+  if (mail_identity().from.address.empty()) return;
   for (const Event& e : events) {
     if (e.ticket_id != t.id) continue;
     if (e.kind == EventKind::reply && !e.internal && is_staff(a) && !a.is_system()) {

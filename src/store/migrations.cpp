@@ -545,6 +545,7 @@ ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN user_id {I64} REFERENCES users(id) ON DELETE SET NULL;
 CREATE INDEX outbox_to ON outbox(to_address, created_at);
+CREATE INDEX outbox_ticket ON outbox(ticket_id, id);
 )SQL"},
 };
 

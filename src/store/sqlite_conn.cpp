@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 
 #include <charconv>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "domain/text.hpp"
@@ -194,9 +196,20 @@ std::unique_ptr<Conn> open_sqlite(const std::string& path, SqliteMode mode,
   auto conn = std::make_unique<SqliteConn>(db);
   // WAL lets readers run beside the one writer; synchronous=FULL makes every
   // commit durable across a power cut, which a 201 promises.
-  if (mode == SqliteMode::read_write)
-    conn->exec_script("PRAGMA journal_mode=WAL;");
-  else
+  if (mode == SqliteMode::read_write) {
+    // Turning a new file to WAL needs it to itself for a moment: when other
+    // processes or nodes open it at the same time, SQLite answers busy
+    // without waiting, so wait here (as long as the busy timeout).
+    for (int attempt = 0;; ++attempt) {
+      try {
+        conn->exec_script("PRAGMA journal_mode=WAL;");
+        break;
+      } catch (const DbError& e) {
+        if (e.kind() != DbError::Kind::busy || attempt >= 400) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      }
+    }
+  } else
     conn->exec_script("PRAGMA query_only=1;");
   conn->exec_script(
       "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"

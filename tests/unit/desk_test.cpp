@@ -193,15 +193,13 @@ TEST_P(Desk, ResolvingEnqueuesItsAutoCloseWhichTheDeskRunsLater) {
   ASSERT_TRUE(move(m_agent, t.id, TicketStatus::in_progress, at(2'000'000)));
   auto resolved = move(m_agent, t.id, TicketStatus::resolved, at(3'000'000));
   ASSERT_TRUE(resolved);
-  // Its auto-close, and the mail that tells the requester.
-  ASSERT_EQ(resolved->jobs.size(), 2u);
+  // Its auto-close; the mail that tells the requester is kept held (this
+  // desk has no address of its own: tests/unit/mail_intake_test.cpp has one).
+  ASSERT_EQ(resolved->jobs.size(), 1u);
   const auto close = std::find_if(resolved->jobs.begin(), resolved->jobs.end(),
                                   [](const Job& j) { return j.kind == kAutoCloseJob; });
   ASSERT_NE(close, resolved->jobs.end());
   EXPECT_EQ(close->due_at, at(3'000'000) + 72h);
-  EXPECT_EQ(std::count_if(resolved->jobs.begin(), resolved->jobs.end(),
-                          [](const Job& j) { return j.kind == kSendMailJob; }),
-            1);
   ASSERT_TRUE(finish_mail(at(3'000'000)));
   EXPECT_EQ(run_due(at(3'000'000) + 71h), 0) << "not due yet";
   EXPECT_EQ(run_due(at(3'000'000) + 72h), 1);

@@ -303,6 +303,21 @@ TEST_P(MailIntake, APermanentFailureIsRecordedOnTheTicketForStaff) {
   for (const auto& e : *requester_sees) EXPECT_NE(e.kind, EventKind::mail_failed);
 }
 
+TEST_P(MailIntake, ADeskWithNoAddressKeepsItsMailHeldAndQueuesNoJob) {
+  configure_mail({});
+  auto rec = ingest(mail("ana@example.test", "Impresora", "No imprime.", "a1@x"));
+  ASSERT_EQ(rec.status, InboundStatus::ticket);
+  const auto out = outbox();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].status, "held");
+  auto jobs = m_store->read([&](Tx& tx) -> Result<std::size_t> {
+    store::JobQuery q;
+    q.kind = kSendMailJob;
+    return tx.jobs().list(q).items.size();
+  });
+  EXPECT_EQ(*jobs, 0u);
+}
+
 TEST_P(MailIntake, UploadsAreTheUploadersUntilAMessageTakesThemOnce) {
   auto ref = m_blobs->put("contenido");
   ASSERT_TRUE(ref);

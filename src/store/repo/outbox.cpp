@@ -1,5 +1,7 @@
 #include "store/repo/outbox.hpp"
 
+#include <algorithm>
+
 #include "store/repo/sql.hpp"
 
 namespace sd::store {
@@ -71,6 +73,15 @@ Page<OutboxMessage> OutboxRepo::list(std::optional<Id> before_id, int limit,
     page.next = Cursor{0, {}, page.items.back().id};
   }
   return page;
+}
+
+std::vector<OutboxMessage> OutboxRepo::of_ticket(Id ticket_id, int limit) {
+  std::vector<OutboxMessage> out;
+  conn().query(std::string(kCols) + " WHERE ticket_id = $1 ORDER BY id DESC LIMIT $2",
+               {ticket_id, std::int64_t{limit}},
+               [&](const Row& r) { out.push_back(message_from(r)); });
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 void OutboxRepo::record(Id id, const std::string& status, const std::string& error, Instant now) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "domain/model.hpp"
 #include "store/repo/page.hpp"
@@ -17,6 +18,8 @@ class OutboxRepo : Repo {
   std::optional<OutboxMessage> find(Id id);
   // Newest first; `status` empty: any.
   Page<OutboxMessage> list(std::optional<Id> before_id, int limit, const std::string& status = {});
+  // A ticket's mail, the newest `limit`, oldest first.
+  std::vector<OutboxMessage> of_ticket(Id ticket_id, int limit);
   // Records an attempt's end: status sent, failed, held or still pending
   // (a temporary failure, tried again later).
   void record(Id id, const std::string& status, const std::string& error, Instant now);
