@@ -7,8 +7,8 @@ Postfix and Dovecot of tests/mail/ (as root, like the tests):
 2. IMAP: N messages appended to a Dovecot mailbox, then a mailbox pointed at it: the time
    from the first poll until every message is a ticket (and flagged on the server).
 3. memory: the server's peak resident set (VmHWM) before and after a 25 MB attachment
-   arrives by IMAP, and before and after a 25 MB file is uploaded through POST
-   /api/v1/uploads (each on a fresh server).
+   arrives by IMAP, before and after a 25 MB file is uploaded through POST
+   /api/v1/uploads, and after it is downloaded again (each on a fresh server).
 
 Usage: bench/mail.py  (SERVICEDESK_BIN; SD_BENCH_MAIL_N, default 300). Prints the figures;
 nothing is asserted.
@@ -178,6 +178,16 @@ def memory_by_upload(tmp):
         print(f"memory, 25 MB upload: peak RSS {before / 1024:.0f} -> {after / 1024:.0f} MiB "
               f"(+{(after - before) / 1024:.0f} MiB; RSS before {rss / 1024:.0f} MiB), "
               f"{item['size']} bytes stored in {took:.2f} s", flush=True)
+        start = time.time()
+        got = subprocess.run(
+            ["curl", "-s", "-o", os.path.join(tmp, "download.bin"), "-w", "%{size_download}",
+             "-H", "Authorization: Bearer " + d.token,
+             d.url + f"/api/v1/attachments/{item['id']}"],
+            capture_output=True, text=True, check=True).stdout
+        took = time.time() - start
+        final = vm_hwm_kib(d.proc.pid)
+        print(f"memory, 25 MB download: peak RSS {after / 1024:.0f} -> {final / 1024:.0f} MiB "
+              f"(+{(final - after) / 1024:.0f} MiB), {got} bytes in {took:.2f} s", flush=True)
     finally:
         d.stop()
 

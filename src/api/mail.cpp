@@ -292,9 +292,12 @@ std::string disposition(const std::string& name) {
 Result<Response> download_attachment(Ctx& ctx) {
   auto a = ctx.s.store.read([&](Tx& tx) { return desk::get_attachment(tx, ctx.actor(), ctx.id); });
   if (!a) return a.error();
-  if (!ctx.s.blobs) return make_error(ErrorCode::not_found, "no such attachment");
-  auto bytes = ctx.s.blobs->read(a->sha256, 256u * 1024 * 1024);
-  if (!bytes) return bytes.error();
+  if (!ctx.s.blobs || !store::BlobStore::valid_hash(a->sha256))
+    return make_error(ErrorCode::not_found, "no such attachment");
+  const auto path = ctx.s.blobs->path_of(a->sha256);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return make_error(ErrorCode::not_found, "the file is missing from the store");
   Response r;
   // Served as what the bytes are, but never as something a browser renders
   // from the desk's origin.
@@ -303,7 +306,7 @@ Result<Response> download_attachment(Ctx& ctx) {
       r.content_type.find("xml") != std::string::npos ||
       r.content_type.find("javascript") != std::string::npos)
     r.content_type = "application/octet-stream";
-  r.body = std::move(*bytes);
+  r.body_file = path.string();
   r.headers.emplace_back("Content-Disposition", disposition(a->filename));
   r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
   r.headers.emplace_back("Cache-Control", "private, max-age=3600");

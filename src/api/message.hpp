@@ -36,6 +36,10 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is this file's bytes (body is then empty), sent by
+  // http/ as it reads them: a download never sits whole in memory. The file
+  // must not change (a stored file, named by its hash).
+  std::string body_file;
   // Why a request failed, for the server's log only (a driver's message);
   // never sent to the client.
   std::string log_detail;

@@ -24,17 +24,38 @@ std::string Server::Impl::new_request_id() {
   return buf;
 }
 
-bhttp::response<bhttp::string_body> Server::Impl::to_beast(api::Response r, unsigned version,
-                                                           bool keep_alive,
-                                                           const std::string& request_id) {
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+namespace {
+// What every response carries, whatever its body.
+template <class Body>
+void set_headers(bhttp::response<Body>& res, const api::Response& r, bool hsts,
+                 const std::string& request_id) {
   res.set(bhttp::field::server, "servicedesk");
   if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
   res.set("X-Request-Id", request_id);
   res.set("X-Content-Type-Options", "nosniff");
-  if (opt.hsts) res.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  if (hsts) res.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   for (auto& [k, v] : r.headers) res.insert(k, v);
+}
+}  // namespace
+
+bhttp::response<bhttp::string_body> Server::Impl::to_beast(api::Response r, unsigned version,
+                                                           bool keep_alive,
+                                                           const std::string& request_id) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+  set_headers(res, r, opt.hsts, request_id);
   res.body() = std::move(r.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+std::optional<bhttp::response<bhttp::file_body>> Server::Impl::to_beast_file(
+    const api::Response& r, unsigned version, bool keep_alive, const std::string& request_id) {
+  bhttp::response<bhttp::file_body> res{static_cast<bhttp::status>(r.status), version};
+  beast::error_code ec;
+  res.body().open(r.body_file.c_str(), beast::file_mode::scan, ec);
+  if (ec) return std::nullopt;
+  set_headers(res, r, opt.hsts, request_id);
   res.keep_alive(keep_alive);
   res.prepare_payload();
   return res;

@@ -21,6 +21,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -151,6 +152,11 @@ struct Server::Impl {
   std::string new_request_id();
   bhttp::response<bhttp::string_body> to_beast(api::Response r, unsigned version, bool keep_alive,
                                                const std::string& request_id);
+  // A response whose body is a file (api::Response::body_file), sent as it
+  // is read; nullopt when the file cannot be opened.
+  std::optional<bhttp::response<bhttp::file_body>> to_beast_file(const api::Response& r,
+                                                                 unsigned version, bool keep_alive,
+                                                                 const std::string& request_id);
   void log_request(const std::string& id, std::string_view method, std::string_view target,
                    int status, double ms, const std::string& remote);
   // An HTTP/1.1 connection: requests read one after another (session.cpp).

@@ -195,11 +195,43 @@ awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
                                     run_handler(req), use_awaitable);
       }
     }
-    const int status = resp.status;
+    int status = resp.status;
     // A failure's cause goes to the log with its request id, never to the client.
     if (!resp.log_detail.empty())
       spdlog::error(R"("msg":"request failed","request_id":"{}","status":{},"cause":{})",
                     request_id, status, json_string(resp.log_detail));
+    std::optional<bhttp::response<bhttp::file_body>> file_res;
+    if (!resp.body_file.empty()) {
+      file_res = to_beast_file(resp, version, keep_alive && !stopping, request_id);
+      if (!file_res) {
+        spdlog::error(R"("msg":"a response's file could not be opened","request_id":"{}")",
+                      request_id);
+        resp = api::problem(internal_error("the file could not be read"));
+        status = resp.status;
+      }
+    }
+    if (file_res) {
+      // A file, sent as it is read (a download): the slower timeout of uploads.
+      conn->stream.expires_after(std::chrono::seconds(opt.upload_timeout_seconds));
+      boost::system::error_code fwec;
+      if (head) {
+        bhttp::response_serializer<bhttp::file_body> sr(*file_res);
+        auto [e, wn] = co_await bhttp::async_write_header(conn->stream, sr, tuple_awaitable);
+        (void)wn;
+        fwec = e;
+      } else {
+        auto [e, wn] = co_await bhttp::async_write(conn->stream, *file_res, tuple_awaitable);
+        (void)wn;
+        fwec = e;
+      }
+      const double fms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+              .count();
+      log_request(request_id, method_name, target, status, fms, remote);
+      conn->busy = false;
+      if (fwec || !file_res->keep_alive()) break;
+      continue;
+    }
     auto res = to_beast(std::move(resp), version, keep_alive && !stopping, request_id);
     conn->stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
     boost::system::error_code wec;
