@@ -7,6 +7,8 @@
 #include "desk/mail.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "api/json_io.hpp"
 #include "api/query.hpp"
@@ -71,20 +73,25 @@ json::object attachment_json(const Attachment& a) {
           {"created_at", to_iso8601(a.created_at)}};
 }
 
-// The message as received, parsed again: its headers and full text.
-json::object parsed_json(Ctx& ctx, const InboundMessage& m) {
-  json::object out;
-  if (!m.raw_sha256 || !ctx.s.blobs || !ctx.s.parse_mail) return out;
-  auto raw = ctx.s.blobs->read(*m.raw_sha256, 64u * 1024 * 1024);
-  if (!raw) return out;
-  auto parsed = ctx.s.parse_mail(*raw);
-  if (!parsed) return out;
+// The path of a stored file, to send as a response's body (streamed by http/).
+Result<std::string> stored_file(Ctx& ctx, const std::string& sha256) {
+  if (!store::BlobStore::valid_hash(sha256))
+    return make_error(ErrorCode::not_found, "the file is missing from the store");
+  const auto path = ctx.s.blobs->path_of(sha256);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return make_error(ErrorCode::not_found, "the file is missing from the store");
+  return path.string();
+}
+
+// What a message said: its headers and full text; nothing for a message
+// that could not be read.
+json::object content_json(const InboundContent& c) {
+  if (c.headers.empty() && c.text.empty()) return {};
   json::array headers;
-  for (const auto& [name, value] : parsed->headers)
-    headers.push_back(json::array{json::string(name), json::string(value.substr(0, 2000))});
-  out["headers"] = std::move(headers);
-  out["text"] = parsed->text.substr(0, 200'000);
-  return out;
+  for (const auto& [name, value] : c.headers)
+    headers.push_back(json::array{json::string(name), json::string(value)});
+  return {{"headers", std::move(headers)}, {"text", c.text}};
 }
 
 Result<Response> write_mailbox(Ctx& ctx, bool creating) {
@@ -96,39 +103,30 @@ Result<Response> write_mailbox(Ctx& ctx, bool creating) {
     if (!creating) {
       auto found = desk::get_mailbox(tx, ctx.actor(), ctx.id);
       if (!found) return found.error();
-      c.id = found->id;
-      c.address = found->address;
-      c.name = found->name;
-      c.active = found->active;
-      c.unknown_senders = found->unknown_senders;
-      c.group_id = found->group_id;
-      c.imap_url = found->imap_url;
-      c.imap_username = found->imap_username;
-      c.imap_folder = found->imap_folder;
-      c.imap_tls = found->imap_tls;
-      c.imap_verify_peer = found->imap_verify_peer;
+      c.mailbox = *found;
     }
+    Mailbox& m = c.mailbox;
     FieldReader in(*body, {"address", "name", "active", "unknown_senders", "group_id", "imap"});
     if (creating || in.has("address"))
-      if (auto v = in.text("address", 254, TextKind::single_line, true)) c.address = *v;
+      if (auto v = in.text("address", 254, TextKind::single_line, true)) m.address = *v;
     if (in.has("name"))
-      if (auto v = in.text("name", 120, TextKind::single_line, false)) c.name = *v;
-    if (auto v = in.boolean("active")) c.active = *v;
-    if (auto v = in.enumeration<UnknownSenders>("unknown_senders", false)) c.unknown_senders = *v;
+      if (auto v = in.text("name", 120, TextKind::single_line, false)) m.name = *v;
+    if (auto v = in.boolean("active")) m.active = *v;
+    if (auto v = in.enumeration<UnknownSenders>("unknown_senders", false)) m.unknown_senders = *v;
     if (in.has("group_id"))
-      if (auto v = in.nullable_id("group_id")) c.group_id = *v;
+      if (auto v = in.nullable_id("group_id")) m.group_id = *v;
     if (auto s = in.finish(); !s) return s.error();
     if (auto* imap = body->if_contains("imap")) {
       if (!imap->is_object()) return field_error("imap", "must be an object", "invalid_type");
       FieldReader im(imap->get_object(),
                      {"url", "username", "password", "folder", "tls", "verify_peer"});
-      if (auto v = im.text("url", 300, TextKind::single_line, false)) c.imap_url = *v;
-      if (auto v = im.text("username", 200, TextKind::single_line, false)) c.imap_username = *v;
+      if (auto v = im.text("url", 300, TextKind::single_line, false)) m.imap_url = *v;
+      if (auto v = im.text("username", 200, TextKind::single_line, false)) m.imap_username = *v;
       if (im.has("password"))
         if (auto v = im.text("password", 500, TextKind::single_line, false)) c.imap_password = *v;
-      if (auto v = im.text("folder", 200, TextKind::single_line, false)) c.imap_folder = *v;
-      if (auto v = im.text("tls", 20, TextKind::single_line, false)) c.imap_tls = *v;
-      if (auto v = im.boolean("verify_peer")) c.imap_verify_peer = *v;
+      if (auto v = im.text("folder", 200, TextKind::single_line, false)) m.imap_folder = *v;
+      if (auto v = im.text("tls", 20, TextKind::single_line, false)) m.imap_tls = *v;
+      if (auto v = im.boolean("verify_peer")) m.imap_verify_peer = *v;
       if (auto s = im.finish(); !s) return s.error();
     }
     return desk::save_mailbox(tx, ctx.actor(), c, now);
@@ -201,10 +199,17 @@ Result<Response> list_inbound(Ctx& ctx) {
 }
 
 Result<Response> get_inbound(Ctx& ctx) {
-  auto m = ctx.s.store.read([&](Tx& tx) { return desk::get_inbound(tx, ctx.actor(), ctx.id); });
-  if (!m) return m.error();
-  json::object out = inbound_json(*m);
-  for (auto& kv : parsed_json(ctx, *m)) out[kv.key()] = kv.value();
+  json::object out;
+  auto found = ctx.s.store.read([&](Tx& tx) -> Result<bool> {
+    auto m = desk::get_inbound(tx, ctx.actor(), ctx.id);
+    if (!m) return m.error();
+    auto c = desk::inbound_content(tx, ctx.actor(), ctx.id);
+    if (!c) return c.error();
+    out = inbound_json(*m);
+    for (auto& kv : content_json(*c)) out[kv.key()] = kv.value();
+    return true;
+  });
+  if (!found) return found.error();
   return json_response(200, out);
 }
 
@@ -212,11 +217,11 @@ Result<Response> inbound_raw(Ctx& ctx) {
   auto m = ctx.s.store.read([&](Tx& tx) { return desk::get_inbound(tx, ctx.actor(), ctx.id); });
   if (!m) return m.error();
   if (!m->raw_sha256 || !ctx.s.blobs) return make_error(ErrorCode::not_found, "no message kept");
-  auto raw = ctx.s.blobs->read(*m->raw_sha256, 256u * 1024 * 1024);
-  if (!raw) return raw.error();
+  auto path = stored_file(ctx, *m->raw_sha256);
+  if (!path) return path.error();
   Response r;
   r.content_type = "message/rfc822";
-  r.body = std::move(*raw);
+  r.body_file = std::move(*path);
   r.headers.emplace_back("Content-Disposition",
                          "attachment; filename=\"message-" + std::to_string(m->id) + ".eml\"");
   return r;
@@ -252,10 +257,10 @@ Result<Response> ticket_mail(Ctx& ctx) {
   if (!list) return list.error();
   json::array items;
   for (const auto& m : *list) {
-    json::object o = inbound_json(m);
+    json::object o = inbound_json(m.message);
     // The headers, and the full text (the ticket keeps the reply without
     // its quoted history).
-    for (auto& kv : parsed_json(ctx, m)) o[kv.key()] = kv.value();
+    for (auto& kv : content_json(m.content)) o[kv.key()] = kv.value();
     items.push_back(std::move(o));
   }
   return json_response(200, json::object{{"items", std::move(items)}});
@@ -273,31 +278,20 @@ Result<Response> ticket_attachments(Ctx& ctx) {
 // The file name for Content-Disposition: an ASCII fallback and the UTF-8
 // name (RFC 6266 / 5987).
 std::string disposition(const std::string& name) {
-  std::string ascii, encoded;
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : name) {
+  std::string ascii;
+  for (unsigned char c : name)
     ascii +=
         (c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '/') ? static_cast<char>(c) : '_';
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
-      encoded += static_cast<char>(c);
-    } else {
-      encoded += '%';
-      encoded += kHex[c >> 4];
-      encoded += kHex[c & 15];
-    }
-  }
-  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" +
+         boost::urls::encode(name, boost::urls::unreserved_chars);
 }
 
 Result<Response> download_attachment(Ctx& ctx) {
   auto a = ctx.s.store.read([&](Tx& tx) { return desk::get_attachment(tx, ctx.actor(), ctx.id); });
   if (!a) return a.error();
-  if (!ctx.s.blobs || !store::BlobStore::valid_hash(a->sha256))
-    return make_error(ErrorCode::not_found, "no such attachment");
-  const auto path = ctx.s.blobs->path_of(a->sha256);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    return make_error(ErrorCode::not_found, "the file is missing from the store");
+  if (!ctx.s.blobs) return make_error(ErrorCode::not_found, "no such attachment");
+  auto path = stored_file(ctx, a->sha256);
+  if (!path) return path.error();
   Response r;
   // Served as what the bytes are, but never as something a browser renders
   // from the desk's origin.
@@ -306,7 +300,7 @@ Result<Response> download_attachment(Ctx& ctx) {
       r.content_type.find("xml") != std::string::npos ||
       r.content_type.find("javascript") != std::string::npos)
     r.content_type = "application/octet-stream";
-  r.body_file = path.string();
+  r.body_file = std::move(*path);
   r.headers.emplace_back("Content-Disposition", disposition(a->filename));
   r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
   r.headers.emplace_back("Cache-Control", "private, max-age=3600");

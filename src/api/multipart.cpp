@@ -1,5 +1,6 @@
 #include "api/multipart.hpp"
 
+#include <boost/url/pct_string_view.hpp>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -52,23 +53,10 @@ std::optional<std::string> param(std::string_view header, std::string_view key) 
   return std::nullopt;
 }
 
+// RFC 5987's percent-encoded value; as it is when it is not well-formed.
 std::string percent_decode(std::string_view s) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+  auto pct = boost::urls::make_pct_string_view(s);
+  return pct ? pct->decode() : std::string(s);
 }
 
 Result<MultipartPart> part_of(std::string_view headers) {

@@ -65,6 +65,10 @@ std::string_view method_name(Method m);
 // Handles one request; never throws.
 Response handle(Services& s, const Request& req);
 
+// Whether a POST to `target` (path and query) carries an upload, whose body
+// http/ spools to a file (Request::body_file) instead of memory.
+bool spools_body(std::string_view target);
+
 // Route tables of each resource file, gathered by routes().
 void add_ticket_routes(std::vector<Route>& out);
 void add_directory_routes(std::vector<Route>& out);

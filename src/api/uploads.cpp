@@ -90,8 +90,12 @@ Result<Response> upload(Ctx& ctx) {
 
 }  // namespace
 
+constexpr std::string_view kUploads = "/api/v1/uploads";
+
+bool spools_body(std::string_view target) { return target.substr(0, target.find('?')) == kUploads; }
+
 void add_upload_routes(std::vector<Route>& out) {
-  out.push_back({Method::post, "/api/v1/uploads", upload, Policy::signed_in});
+  out.push_back({Method::post, kUploads, upload, Policy::signed_in});
 }
 
 }  // namespace sd::api

@@ -177,13 +177,7 @@ int cmd_mail_ingest(const Options& o) {
     }
     const store::BlobStore blobs(files_dir(o));
     const Instant now = clock_of(o).now();
-    auto parsed_for_box = mail::parse_message(raw);
-    auto box = mail::mailbox_for(*s, parsed_for_box ? &*parsed_for_box : nullptr, o.mailbox);
-    if (!box) {
-      std::cerr << "servicedesk: " << box.error().detail << "\n";
-      return kTempFail;
-    }
-    auto r = mail::take_in(*s, blobs, raw, *box, "pipe", now);
+    auto r = mail::take_in(*s, blobs, raw, std::nullopt, o.mailbox, "pipe", now);
     if (!r) {
       std::cerr << "servicedesk: the message was not taken in: " << r.error().detail << " "
                 << r.error().cause << "\n";

@@ -112,16 +112,12 @@ Status record_send(store::Tx& tx, Id outbox_id, SendResult r, const std::string&
 
 // ---- mailboxes ----
 
+// A mailbox as an admin wrote it (id 0: a new one). Its stored password and
+// polling state are the desk's: only `imap_password` changes the first
+// (empty: none), and the second is never written here.
 struct SaveMailbox {
-  std::optional<Id> id;  // set: an update
-  std::string address, name;
-  bool active = true;
-  UnknownSenders unknown_senders = UnknownSenders::create;
-  std::optional<Id> group_id;
-  std::string imap_url, imap_username;
+  Mailbox mailbox;
   std::optional<std::string> imap_password;  // unset: keep the stored one
-  std::string imap_folder = "INBOX", imap_tls = "required";
-  bool imap_verify_peer = true;
 };
 Result<Outcome<Mailbox>> save_mailbox(store::Tx& tx, const Actor& a, const SaveMailbox& c,
                                       Instant now);
@@ -130,11 +126,22 @@ Result<std::vector<Mailbox>> list_mailboxes(store::Tx& tx, const Actor& a);
 Result<Mailbox> get_mailbox(store::Tx& tx, const Actor& a, Id id);
 // The stored IMAP password in clear, for the poller only.
 std::string mailbox_password(store::Tx& tx, const Mailbox& m);
+// The poll of a mailbox due at `due`: one job per slot of `every`, whatever
+// the number of nodes that ask for it.
+JobSpec poll_job(Id mailbox_id, Instant due, Duration every);
 // Enqueues the next poll of every mailbox with IMAP (once per slot of
 // `every`, whatever the number of nodes).
 Status schedule_polls(store::Tx& tx, Instant now, Duration every);
 
-// Mail a ticket received, for its page: the messages taken in on it.
-Result<std::vector<InboundMessage>> ticket_mail(store::Tx& tx, const Actor& a, Id ticket_id);
+// What a message taken in said (admins).
+Result<InboundContent> inbound_content(store::Tx& tx, const Actor& a, Id id);
+
+// Mail a ticket received, for its page: the messages taken in on it, each
+// with what it said.
+struct TicketMail {
+  InboundMessage message;
+  InboundContent content;
+};
+Result<std::vector<TicketMail>> ticket_mail(store::Tx& tx, const Actor& a, Id ticket_id);
 
 }  // namespace sd::desk

@@ -2,8 +2,10 @@
 #include <boost/json.hpp>
 
 #include "auth/crypto.hpp"
+#include "desk/attachments.hpp"
 #include "desk/directory.hpp"
 #include "desk/mail.hpp"
+#include "desk/sessions.hpp"
 #include "desk/ticket_queries.hpp"
 #include "desk/tickets.hpp"
 #include "domain/email.hpp"
@@ -13,7 +15,6 @@
 #include "store/repo/events.hpp"
 #include "store/repo/inbound_mail.hpp"
 #include "store/repo/mailboxes.hpp"
-#include "store/repo/organisations.hpp"
 #include "store/repo/outbox.hpp"
 #include "store/repo/tickets.hpp"
 #include "store/repo/users.hpp"
@@ -23,11 +24,6 @@ namespace sd::desk {
 namespace {
 
 using store::Tx;
-
-template <class T>
-void append(std::vector<T>& to, std::vector<T>&& from) {
-  for (auto& x : from) to.push_back(std::move(x));
-}
 
 // Text as the desk keeps it: valid UTF-8 (mail/ made it so), LF line ends,
 // no control characters but tabs and line feeds, at most `max` characters.
@@ -73,16 +69,6 @@ std::string one_line(std::string_view s, std::size_t max) {
   return trimmed(out);
 }
 
-std::optional<Actor> actor_of(Tx& tx, const User& u) {
-  if (!u.active) return std::nullopt;
-  bool shares = false;
-  if (u.organisation_id)
-    if (auto o = tx.organisations().find(*u.organisation_id)) shares = o->shared_tickets;
-  Actor a = Actor::user(u.id, u.role, u.organisation_id, shares);
-  a.name = u.name;
-  return a;
-}
-
 // Whether `a` may attach a message to `t` by its subject's tag or a
 // Message-ID the desk did not sign: staff, the requester, or someone who
 // wrote on it.
@@ -99,24 +85,18 @@ struct Decision {
   std::optional<Id> ticket_id, event_id;
 };
 
-// The files of a message, stored and attached to the event; what was left
-// out is said in `notes`.
-std::string file_name(const MailAttachment& f) {
-  std::string name = one_line(f.filename, 200);
-  return name.empty() ? "attachment" : name;
-}
-
 // What a message's files left out, said in its event's text.
 std::string left_out(const InboundMail& m, const MailLimits& limits) {
   std::string notes;
   int kept = 0;
   for (const MailAttachment& f : m.attachments) {
     if (f.data.size() > limits.max_attachment_bytes)
-      notes += "\n[" + file_name(f) + " (" + std::to_string(f.data.size() / (1024 * 1024)) +
+      notes += "\n[" + safe_filename(f.filename) + " (" +
+               std::to_string(f.data.size() / (1024 * 1024)) +
                " MB) was not kept: files may be up to " +
                std::to_string(limits.max_attachment_bytes / (1024 * 1024)) + " MB]";
     else if (kept >= limits.max_attachments)
-      notes += "\n[" + file_name(f) + " was not kept: at most " +
+      notes += "\n[" + safe_filename(f.filename) + " was not kept: at most " +
                std::to_string(limits.max_attachments) + " files per message]";
     else
       ++kept;
@@ -129,7 +109,6 @@ Status attach_files(Tx& tx, const store::BlobStore& blobs, const InboundMail& m,
   int kept = 0;
   for (const MailAttachment& f : m.attachments) {
     if (f.data.size() > limits.max_attachment_bytes || kept >= limits.max_attachments) continue;
-    const std::string name = file_name(f);
     auto ref = blobs.put(f.data);
     if (!ref) return ref.error();
     tx.attachments().record_blob(*ref, now);
@@ -137,7 +116,7 @@ Status attach_files(Tx& tx, const store::BlobStore& blobs, const InboundMail& m,
     a.ticket_id = ticket_id;
     a.event_id = event_id;
     a.sha256 = ref->sha256;
-    a.filename = name;
+    a.filename = safe_filename(f.filename);
     a.content_type = store::sniff_type(f.data);
     a.declared_type = one_line(f.content_type, 100);
     a.size = ref->size;
@@ -152,9 +131,9 @@ Status attach_files(Tx& tx, const store::BlobStore& blobs, const InboundMail& m,
 }
 
 // The user a sender is, made a requester when the mailbox takes strangers.
-Result<std::optional<User>> sender_user(Tx& tx, const InboundMail& m, const Mailbox* box,
-                                        bool accept, Instant now, std::string& reason,
-                                        std::vector<Event>& events, std::vector<Job>& jobs) {
+Result<std::optional<User>> sender_user(Tx& tx, Effects& fx, const InboundMail& m,
+                                        const Mailbox* box, bool accept, Instant now,
+                                        std::string& reason) {
   const MailAddress* from = m.from ? &*m.from : nullptr;
   if (const auto* rt = m.reply_to.empty() ? nullptr : &m.reply_to.front();
       (!from || from->address.empty()) && rt)
@@ -187,9 +166,7 @@ Result<std::optional<User>> sender_user(Tx& tx, const InboundMail& m, const Mail
   c.role = Role::requester;
   auto made = create_user(tx, Actor::system("mail"), c, now);
   if (!made) return made.error();
-  append(events, std::move(made->events));
-  append(jobs, std::move(made->jobs));
-  return std::optional<User>{made->value};
+  return std::optional<User>{fx.take(std::move(*made))};
 }
 
 // The ticket a reply belongs to, by the desk's signed Message-IDs (whoever
@@ -221,9 +198,8 @@ std::optional<Ticket> thread_of(Tx& tx, const InboundMail& m, const Actor& a, bo
 void acknowledge(Tx& tx, Effects& fx, const Ticket& t, const User& u, const InboundMail& m,
                  const MailLimits& limits, Instant now);
 
-Result<Decision> decide(Tx& tx, const store::BlobStore& blobs, const InboundMail& m,
-                        const Mailbox* box, bool accept, Instant now, const MailLimits& limits,
-                        std::vector<Event>& events, std::vector<Job>& jobs) {
+Result<Decision> decide(Tx& tx, Effects& fx, const store::BlobStore& blobs, const InboundMail& m,
+                        const Mailbox* box, bool accept, Instant now, const MailLimits& limits) {
   Decision d;
   const MailIdentity& me = mail_identity();
   if (!accept) {
@@ -245,39 +221,28 @@ Result<Decision> decide(Tx& tx, const store::BlobStore& blobs, const InboundMail
       return d;
     }
   }
-  std::string reason;
-  auto u = sender_user(tx, m, box, accept, now, reason, events, jobs);
+  auto u = sender_user(tx, fx, m, box, accept, now, d.reason);
   if (!u) return u.error();
-  if (!*u) {
-    d.reason = reason;
-    return d;
-  }
-  const User& user = **u;
-  auto actor = actor_of(tx, user);
-  if (!actor) {
-    d.reason = "inactive_sender";
-    return d;
-  }
+  if (!*u) return d;
+  const User& user = **u;  // active: sender_user says so
+  const Actor actor = actor_of(tx, user);
+  // Taken in: its files on the event that holds it.
+  auto taken = [&](InboundStatus status, Id ticket_id, Id event_id) -> Result<Decision> {
+    if (auto s = attach_files(tx, blobs, m, ticket_id, event_id, user.id, limits, now); !s)
+      return s.error();
+    return Decision{status, {}, ticket_id, event_id};
+  };
   const std::string notes = left_out(m, limits);
   bool by_signature = false;
-  if (auto t = thread_of(tx, m, *actor, by_signature)) {
+  if (auto t = thread_of(tx, m, actor, by_signature)) {
     CommentOnTicket c;
     c.ticket_id = t->id;
     c.answers_desk_mail = by_signature;
     c.body = kept_text(trim_reply(m.text), kMaxCommentBody - 2000);
     if (trimmed(c.body).empty()) c.body = m.attachments.empty() ? "(empty message)" : "(files)";
     c.body += notes;
-    auto r = comment_on_ticket(tx, *actor, c, now);
-    if (r) {
-      if (auto s = attach_files(tx, blobs, m, t->id, r->value.event.id, user.id, limits, now); !s)
-        return s.error();
-      d.status = InboundStatus::comment;
-      d.ticket_id = t->id;
-      d.event_id = r->value.event.id;
-      append(events, std::move(r->events));
-      append(jobs, std::move(r->jobs));
-      return d;
-    }
+    auto r = comment_on_ticket(tx, actor, c, now);
+    if (r) return taken(InboundStatus::comment, t->id, fx.take(std::move(*r)).event.id);
     if (r.error().code == ErrorCode::not_found || r.error().code == ErrorCode::forbidden) {
       if (!accept) {
         d.reason = "not_allowed";
@@ -288,15 +253,7 @@ Result<Decision> decide(Tx& tx, const store::BlobStore& blobs, const InboundMail
       c.body = "From " + user.name + " <" + user.email + ">:\n\n" + c.body;
       auto by_desk = comment_on_ticket(tx, Actor::system("mail"), c, now);
       if (!by_desk) return by_desk.error();
-      if (auto s = attach_files(tx, blobs, m, t->id, by_desk->value.event.id, user.id, limits, now);
-          !s)
-        return s.error();
-      d.status = InboundStatus::comment;
-      d.ticket_id = t->id;
-      d.event_id = by_desk->value.event.id;
-      append(events, std::move(by_desk->events));
-      append(jobs, std::move(by_desk->jobs));
-      return d;
+      return taken(InboundStatus::comment, t->id, fx.take(std::move(*by_desk)).event.id);
     }
     if (r.error().reason != "ticket_closed") return r.error();
     // A reply to a closed request opens its follow-up.
@@ -306,17 +263,10 @@ Result<Decision> decide(Tx& tx, const store::BlobStore& blobs, const InboundMail
     f.description = c.body;
     f.arrived_by = Channel::email;
     f.follow_up_of = t->id;
-    auto made = create_ticket(tx, *actor, f, now);
+    auto made = create_ticket(tx, actor, f, now);
     if (!made) return made.error();
     const Id ev = made->events.empty() ? 0 : made->events.front().id;
-    if (auto s = attach_files(tx, blobs, m, made->value.id, ev, user.id, limits, now); !s)
-      return s.error();
-    d.status = InboundStatus::ticket;
-    d.ticket_id = made->value.id;
-    d.event_id = ev;
-    append(events, std::move(made->events));
-    append(jobs, std::move(made->jobs));
-    return d;
+    return taken(InboundStatus::ticket, fx.take(std::move(*made)).id, ev);
   }
   CreateTicket c;
   c.subject = one_line(clean_subject(m.subject), kMaxSubject);
@@ -326,32 +276,20 @@ Result<Decision> decide(Tx& tx, const store::BlobStore& blobs, const InboundMail
     c.description = m.attachments.empty() ? "(empty message)" : "(files)";
   c.description += notes;
   c.arrived_by = Channel::email;
-  auto made = create_ticket(tx, *actor, c, now);
+  auto made = create_ticket(tx, actor, c, now);
   if (!made) return made.error();
-  Ticket t = made->value;
   const Id ev = made->events.empty() ? 0 : made->events.front().id;
-  if (auto s = attach_files(tx, blobs, m, t.id, ev, user.id, limits, now); !s) return s.error();
-  append(events, std::move(made->events));
-  append(jobs, std::move(made->jobs));
+  Ticket t = fx.take(std::move(*made));
+  auto decision = taken(InboundStatus::ticket, t.id, ev);
+  if (!decision) return decision;
   if (box && box->group_id) {
     UpdateTicket up;
     up.ticket_id = t.id;
     up.group_id = std::optional<Id>{*box->group_id};
-    if (auto r = update_ticket(tx, Actor::system("mail"), up, now)) {
-      t = r->value;
-      append(events, std::move(r->events));
-      append(jobs, std::move(r->jobs));
-    }
+    if (auto r = update_ticket(tx, Actor::system("mail"), up, now)) t = fx.take(std::move(*r));
   }
-  Effects fx(tx);
   acknowledge(tx, fx, t, user, m, limits, now);
-  auto more = fx.done(0);
-  append(events, std::move(more.events));
-  append(jobs, std::move(more.jobs));
-  d.status = InboundStatus::ticket;
-  d.ticket_id = t.id;
-  d.event_id = ev;
-  return d;
+  return decision;
 }
 
 void acknowledge(Tx& tx, Effects& fx, const Ticket& t, const User& u, const InboundMail& m,
@@ -424,32 +362,29 @@ Result<Outcome<InboundMessage>> ingest_mail(Tx& tx, const store::BlobStore& blob
   if (!raw) return raw.error();
   tx.attachments().record_blob(*raw, now);
   rec.raw_sha256 = raw->sha256;
-  std::vector<Event> events;
-  std::vector<Job> jobs;
-  if (!m.failed_reason.empty()) {
-    rec.status = InboundStatus::failed;
-    rec.reason = m.failed_reason.substr(0, 200);
-  }
+  InboundContent content;
   if (m.parsed) {
     rec.message_id = one_line(m.parsed->message_id, 900);
     rec.from_address = m.parsed->from ? one_line(m.parsed->from->address, 300) : "";
     rec.subject = one_line(m.parsed->subject, kMaxSubject);
+    for (const auto& [name, value] : m.parsed->headers)
+      content.headers.emplace_back(one_line(name, 200), one_line(value, 2000));
+    content.text = kept_text(m.parsed->text, 200'000);
   }
-  if (!m.failed_reason.empty()) {
-  } else if (!m.parsed) {
+  Effects fx(tx);
+  if (!m.failed_reason.empty() || !m.parsed) {
     rec.status = InboundStatus::failed;
-    rec.reason = "malformed";
+    rec.reason = m.failed_reason.empty() ? "malformed" : m.failed_reason.substr(0, 200);
   } else {
-    const InboundMail& mail = *m.parsed;
-    auto d = decide(tx, blobs, mail, found(box), false, now, limits, events, jobs);
+    auto d = decide(tx, fx, blobs, *m.parsed, found(box), false, now, limits);
     if (!d) return d.error();
     rec.status = d->status;
     rec.reason = d->reason;
     rec.ticket_id = d->ticket_id;
     rec.event_id = d->event_id;
   }
-  rec.id = tx.inbound_mail().insert(rec);
-  return Outcome<InboundMessage>{rec, std::move(events), std::move(jobs)};
+  rec.id = tx.inbound_mail().insert(rec, content);
+  return fx.done(rec);
 }
 
 bool refused_by_desk(const Error& e) {
@@ -477,9 +412,8 @@ Result<Outcome<InboundMessage>> retry_inbound(Tx& tx, const store::BlobStore& bl
   if (!parsed) return parsed.error();
   std::optional<Mailbox> box;
   if (rec->mailbox_key) box = tx.mailboxes().find(rec->mailbox_key);
-  std::vector<Event> events;
-  std::vector<Job> jobs;
-  auto d = decide(tx, blobs, *parsed, found(box), accept, now, {}, events, jobs);
+  Effects fx(tx);
+  auto d = decide(tx, fx, blobs, *parsed, found(box), accept, now, {});
   if (!d) return d.error();
   rec->status = d->status;
   rec->reason = d->reason;
@@ -488,7 +422,7 @@ Result<Outcome<InboundMessage>> retry_inbound(Tx& tx, const store::BlobStore& bl
   rec->updated_at = now;
   if (rec->message_id.empty()) rec->message_id = one_line(parsed->message_id, 900);
   tx.inbound_mail().update_outcome(*rec);
-  return Outcome<InboundMessage>{*rec, std::move(events), std::move(jobs)};
+  return fx.done(*rec);
 }
 
 Result<store::Page<InboundMessage>> list_inbound(Tx& tx, const Actor& a,
@@ -506,11 +440,23 @@ Result<InboundMessage> get_inbound(Tx& tx, const Actor& a, Id id) {
   return *rec;
 }
 
-Result<std::vector<InboundMessage>> ticket_mail(Tx& tx, const Actor& a, Id ticket_id) {
+Result<InboundContent> inbound_content(Tx& tx, const Actor& a, Id id) {
+  if (!can_manage_settings(a)) return make_error(ErrorCode::forbidden, "only admins see mail");
+  auto c = tx.inbound_mail().content(id);
+  if (!c) return make_error(ErrorCode::not_found, "no such message");
+  return *c;
+}
+
+Result<std::vector<TicketMail>> ticket_mail(Tx& tx, const Actor& a, Id ticket_id) {
   if (!is_staff(a)) return make_error(ErrorCode::forbidden, "only staff see a ticket's mail");
   auto t = get_ticket(tx, a, ticket_id);
   if (!t) return t.error();
-  return tx.inbound_mail().of_ticket(ticket_id);
+  std::vector<InboundContent> content;
+  auto messages = tx.inbound_mail().of_ticket(ticket_id, &content);
+  std::vector<TicketMail> out;
+  for (std::size_t i = 0; i < messages.size(); ++i)
+    out.push_back({std::move(messages[i]), std::move(content[i])});
+  return out;
 }
 
 }  // namespace sd::desk

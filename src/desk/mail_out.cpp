@@ -81,6 +81,58 @@ OutboxMessage to_user(Tx& tx, const User& u, const Ticket& t, std::string kind, 
   return m;
 }
 
+// Who an event is mailed to, and as what: an agent's public reply and the
+// status changes that concern the requester go to the requester; an
+// assignment and a requester's answer to the assignee.
+struct Notice {
+  Id to = 0;
+  std::string kind;
+  bool automatic = true;  // the desk's notice, not a person's words
+};
+
+std::optional<Notice> notice_for(const Event& e, const Ticket& t, const Actor& a) {
+  if (e.kind == EventKind::reply && !e.internal && is_staff(a) && !a.is_system())
+    return Notice{t.requester_id, "reply", false};
+  if (e.kind == EventKind::reply && (!is_staff(a) || a.name == "mail") && t.assignee_id)
+    return Notice{*t.assignee_id, "requester_replied"};
+  if (e.kind == EventKind::assignment && e.field == "assignee_id" && t.assignee_id &&
+      e.new_value == std::to_string(*t.assignee_id))
+    return Notice{*t.assignee_id, "assigned"};
+  if (e.kind == EventKind::status_change &&
+      (e.new_value == "resolved" || e.new_value == "pending" || e.new_value == "cancelled"))
+    return Notice{t.requester_id, "status_" + e.new_value};
+  return std::nullopt;
+}
+
+// The text of a notice, in the recipient's language (the footer apart).
+std::string notice_body(const std::string& kind, const Event& e, const User& u, const Ticket& t,
+                        const Actor& a) {
+  const bool en = english(u);
+  const std::string n = ticket_number(t.id);
+  if (kind == "reply") return e.body;
+  if (kind == "requester_replied")
+    return (en ? a.name + " answered on " + n + ":\n\n" : a.name + " respondió en " + n + ":\n\n") +
+           e.body;
+  if (kind == "assigned")
+    return (en ? "Ticket " + n + " was assigned to you.\n\nSubject: "
+               : "Se le asignó el ticket " + n + ".\n\nAsunto: ") +
+           t.subject + "\n" + (en ? "Priority: " : "Prioridad: ") +
+           std::string(to_string(t.priority));
+  if (kind == "status_resolved")
+    return en ? "Your request " + n +
+                    " is resolved.\n\nIf it is solved, there is nothing to do: it closes by "
+                    "itself in a few days. If it is not, reply to this message and it opens again."
+              : "Su solicitud " + n +
+                    " quedó resuelta.\n\nSi quedó solucionada, no tiene que hacer nada: se "
+                    "cerrará sola en unos días. Si no, responda a este mensaje y se abrirá de "
+                    "nuevo.";
+  if (kind == "status_pending")
+    return en ? "We need something from you to go on with " + n + ". Please reply to this message."
+              : "Necesitamos algo de usted para continuar con " + n +
+                    ". Por favor responda a este mensaje.";
+  return en ? "Your request " + n + " was cancelled." : "Su solicitud " + n + " fue cancelada.";
+}
+
 bool mailable(const std::optional<User>& u) { return u && u->active && !u->email.empty(); }
 
 }  // namespace
@@ -199,65 +251,14 @@ void mail_for_events(Tx& tx, Effects& fx, const Ticket& t, const Actor& a,
   if (mail_identity().from.address.empty()) return;
   for (const Event& e : events) {
     if (e.ticket_id != t.id) continue;
-    if (e.kind == EventKind::reply && !e.internal && is_staff(a) && !a.is_system()) {
-      // An agent's public reply goes to the requester.
-      auto u = tx.users().find(t.requester_id);
-      if (!mailable(u) || u->id == a.id) continue;
-      OutboxMessage m = to_user(tx, *u, t, "reply", now);
-      m.body = e.body + footer(*u, t.id);
-      queue_mail(tx, fx, std::move(m), now);
-    } else if (e.kind == EventKind::reply && (!is_staff(a) || a.name == "mail") && t.assignee_id &&
-               *t.assignee_id != a.id) {
-      // A requester answered: the assignee hears of it.
-      auto u = tx.users().find(*t.assignee_id);
-      if (!mailable(u)) continue;
-      OutboxMessage m = to_user(tx, *u, t, "requester_replied", now);
-      m.auto_submitted = "auto-generated";
-      m.body = (english(*u) ? a.name + " answered on " + ticket_number(t.id) + ":\n\n"
-                            : a.name + " respondió en " + ticket_number(t.id) + ":\n\n") +
-               e.body + footer(*u, t.id);
-      queue_mail(tx, fx, std::move(m), now);
-    } else if (e.kind == EventKind::assignment && e.field == "assignee_id" && t.assignee_id &&
-               *t.assignee_id != a.id && e.new_value == std::to_string(*t.assignee_id)) {
-      auto u = tx.users().find(*t.assignee_id);
-      if (!mailable(u)) continue;
-      OutboxMessage m = to_user(tx, *u, t, "assigned", now);
-      m.auto_submitted = "auto-generated";
-      m.body = (english(*u) ? "Ticket " + ticket_number(t.id) + " was assigned to you.\n\nSubject: "
-                            : "Se le asignó el ticket " + ticket_number(t.id) + ".\n\nAsunto: ") +
-               t.subject + "\n" + (english(*u) ? "Priority: " : "Prioridad: ") +
-               std::string(to_string(t.priority)) + footer(*u, t.id);
-      queue_mail(tx, fx, std::move(m), now);
-    } else if (e.kind == EventKind::status_change &&
-               (e.new_value == "resolved" || e.new_value == "pending" ||
-                e.new_value == "cancelled") &&
-               a.id != t.requester_id) {
-      auto u = tx.users().find(t.requester_id);
-      if (!mailable(u)) continue;
-      OutboxMessage m = to_user(tx, *u, t, "status_" + e.new_value, now);
-      m.auto_submitted = "auto-generated";
-      const bool en = english(*u);
-      const std::string n = ticket_number(t.id);
-      if (e.new_value == "resolved")
-        m.body = en ? "Your request " + n +
-                          " is resolved.\n\nIf it is solved, there is nothing "
-                          "to do: it closes by itself in a few days. If it is not, reply to this "
-                          "message and it opens again."
-                    : "Su solicitud " + n +
-                          " quedó resuelta.\n\nSi quedó solucionada, no tiene "
-                          "que hacer nada: se cerrará sola en unos días. Si no, responda a este "
-                          "mensaje y se abrirá de nuevo.";
-      else if (e.new_value == "pending")
-        m.body =
-            en ? "We need something from you to go on with " + n + ". Please reply to this message."
-               : "Necesitamos algo de usted para continuar con " + n +
-                     ". Por favor responda a este mensaje.";
-      else
-        m.body =
-            en ? "Your request " + n + " was cancelled." : "Su solicitud " + n + " fue cancelada.";
-      m.body += footer(*u, t.id);
-      queue_mail(tx, fx, std::move(m), now);
-    }
+    const auto n = notice_for(e, t, a);
+    if (!n || n->to == a.id) continue;
+    auto u = tx.users().find(n->to);
+    if (!mailable(u)) continue;
+    OutboxMessage m = to_user(tx, *u, t, n->kind, now);
+    if (n->automatic) m.auto_submitted = "auto-generated";
+    m.body = notice_body(n->kind, e, *u, t, a) + footer(*u, t.id);
+    queue_mail(tx, fx, std::move(m), now);
   }
 }
 

@@ -25,46 +25,50 @@ bool imap_url_ok(std::string_view u) {
   return u.empty() || u.rfind("imap://", 0) == 0 || u.rfind("imaps://", 0) == 0;
 }
 
-JobSpec poll_job(const Mailbox& m, Instant due, Duration every) {
+}  // namespace
+
+JobSpec poll_job(Id mailbox_id, Instant due, Duration every) {
   const auto slot = to_unix_ms(due) / std::max<std::int64_t>(every.count(), 1);
   JobSpec j;
   j.kind = kPollMailJob;
-  j.payload = boost::json::serialize(boost::json::object{{"mailbox_id", m.id}});
+  j.payload = boost::json::serialize(boost::json::object{{"mailbox_id", mailbox_id}});
   j.due_at = due;
   j.dedupe_key =
-      std::string(kPollMailJob) + ":" + std::to_string(m.id) + ":" + std::to_string(slot);
+      std::string(kPollMailJob) + ":" + std::to_string(mailbox_id) + ":" + std::to_string(slot);
   j.max_attempts = 1;
   return j;
 }
 
-}  // namespace
-
 Result<Outcome<Mailbox>> save_mailbox(Tx& tx, const Actor& a, const SaveMailbox& c, Instant now) {
   if (!can_manage_settings(a)) return not_allowed();
+  const Mailbox& in = c.mailbox;
   std::vector<FieldError> errors;
-  auto email = normalize_email(c.address, "address");
+  auto email = normalize_email(in.address, "address");
   if (!email)
     for (auto& f : email.error().fields) errors.push_back(f);
-  check_text(errors, "name", c.name, 120, TextKind::single_line, false);
-  check_text(errors, "imap.url", c.imap_url, 300, TextKind::single_line, false);
-  check_text(errors, "imap.username", c.imap_username, 200, TextKind::single_line, false);
-  check_text(errors, "imap.folder", c.imap_folder, 200, TextKind::single_line, true);
+  check_text(errors, "name", in.name, 120, TextKind::single_line, false);
+  check_text(errors, "imap.url", in.imap_url, 300, TextKind::single_line, false);
+  check_text(errors, "imap.username", in.imap_username, 200, TextKind::single_line, false);
+  check_text(errors, "imap.folder", in.imap_folder, 200, TextKind::single_line, true);
   if (c.imap_password)
     check_text(errors, "imap.password", *c.imap_password, 500, TextKind::single_line, false);
-  if (!imap_url_ok(c.imap_url))
+  if (!imap_url_ok(in.imap_url))
     errors.push_back({"imap.url", "must start with imap:// or imaps://", "invalid_format"});
-  if (c.imap_tls != "required" && c.imap_tls != "opportunistic" && c.imap_tls != "none")
+  if (in.imap_tls != "required" && in.imap_tls != "opportunistic" && in.imap_tls != "none")
     errors.push_back({"imap.tls", "must be required, opportunistic or none", "invalid_choice"});
-  if (c.group_id && !tx.groups().find(*c.group_id))
+  if (in.group_id && !tx.groups().find(*in.group_id))
     errors.push_back({"group_id", "no such group", "not_found"});
   if (auto s = check_fields(std::move(errors)); !s) return s.error();
 
-  Mailbox m;
-  if (c.id) {
-    auto old = tx.mailboxes().find(*c.id, store::Lock::for_update);
+  // What the desk keeps of its own: the stored password and the polling state.
+  Mailbox m = in;
+  if (in.id) {
+    auto old = tx.mailboxes().find(in.id, store::Lock::for_update);
     if (!old) return make_error(ErrorCode::not_found, "no such mailbox");
-    m = *old;
+    m.imap_password = old->imap_password;
+    m.created_at = old->created_at;
   } else {
+    m.imap_password.clear();
     m.created_at = now;
   }
   if (auto other = tx.mailboxes().find_by_address(email->address); other && other->id != m.id) {
@@ -73,26 +77,17 @@ Result<Outcome<Mailbox>> save_mailbox(Tx& tx, const Actor& a, const SaveMailbox&
     return e;
   }
   m.address = email->address;
-  m.name = c.name;
-  m.active = c.active;
-  m.unknown_senders = c.unknown_senders;
-  m.group_id = c.group_id;
-  m.imap_url = c.imap_url;
-  m.imap_username = c.imap_username;
   if (c.imap_password)
     m.imap_password =
         c.imap_password->empty() ? "" : auth::seal(password_key(tx), *c.imap_password);
-  m.imap_folder = c.imap_folder;
-  m.imap_tls = c.imap_tls;
-  m.imap_verify_peer = c.imap_verify_peer;
   m.updated_at = now;
   Effects fx(tx);
-  if (c.id)
+  if (m.id)
     tx.mailboxes().update(m);
   else
     m.id = tx.mailboxes().insert(m);
   // A changed mailbox is polled at once.
-  if (m.active && !m.imap_url.empty()) fx.job(poll_job(m, now, std::chrono::seconds(1)), now);
+  if (m.active && !m.imap_url.empty()) fx.job(poll_job(m.id, now, std::chrono::seconds(1)), now);
   return fx.done(m);
 }
 
@@ -123,7 +118,7 @@ std::string mailbox_password(Tx& tx, const Mailbox& m) {
 
 Status schedule_polls(Tx& tx, Instant now, Duration every) {
   for (const Mailbox& m : tx.mailboxes().list())
-    if (m.active && !m.imap_url.empty()) tx.jobs().enqueue(poll_job(m, now, every), now);
+    if (m.active && !m.imap_url.empty()) tx.jobs().enqueue(poll_job(m.id, now, every), now);
   return {};
 }
 

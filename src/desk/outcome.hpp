@@ -52,6 +52,15 @@ class Effects {
 
   const std::vector<Event>& events() const { return m_events; }
 
+  // A use case called from another: its events and jobs become this one's;
+  // its value is returned.
+  template <class T>
+  T take(Outcome<T>&& o) {
+    for (auto& e : o.events) m_events.push_back(std::move(e));
+    for (auto& j : o.jobs) m_jobs.push_back(std::move(j));
+    return std::move(o.value);
+  }
+
   template <class T>
   Outcome<T> done(T value) {
     return Outcome<T>{std::move(value), std::move(m_events), std::move(m_jobs)};

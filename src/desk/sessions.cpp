@@ -10,6 +10,15 @@
 
 namespace sd::desk {
 
+Actor actor_of(store::Tx& tx, const User& u) {
+  bool shares = false;
+  if (u.organisation_id)
+    if (auto o = tx.organisations().find(*u.organisation_id)) shares = o->shared_tickets;
+  Actor a = Actor::user(u.id, u.role, u.organisation_id, shares);
+  a.name = u.name;
+  return a;
+}
+
 std::optional<Credential> find_credential(store::Tx& tx, CredentialKind kind,
                                           const std::string& token_hash, Instant now) {
   Credential out;
@@ -30,11 +39,7 @@ std::optional<Credential> find_credential(store::Tx& tx, CredentialKind kind,
   if (!uid) return std::nullopt;
   auto u = tx.users().find(*uid);
   if (!u || !u->active) return std::nullopt;
-  bool shares = false;
-  if (u->organisation_id)
-    if (auto o = tx.organisations().find(*u->organisation_id)) shares = o->shared_tickets;
-  out.actor = Actor::user(u->id, u->role, u->organisation_id, shares);
-  out.actor.name = u->name;
+  out.actor = actor_of(tx, *u);
   out.must_change_password = u->must_change_password;
   return out;
 }

@@ -30,6 +30,10 @@ struct Credential {
   bool must_change_password = false;
 };
 // nullopt when the credential is unknown, expired, or its user inactive.
+// The actor a user acts as: their role, organisation and whether it shares
+// tickets, and their name. REQUIRES: the user is active.
+Actor actor_of(store::Tx& tx, const User& u);
+
 std::optional<Credential> find_credential(store::Tx& tx, CredentialKind kind,
                                           const std::string& token_hash, Instant now);
 

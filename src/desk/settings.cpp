@@ -27,7 +27,10 @@ Error refused(const char* what) { return make_error(ErrorCode::forbidden, what);
 }  // namespace
 
 std::string server_secret(store::Tx& tx, const std::string& name) {
-  return tx.settings().put_if_absent("secret." + name, auth::random_key_hex());
+  // Read first: once made, a secret is only read (no write on every use).
+  const std::string key = "secret." + name;
+  if (auto stored = tx.settings().get(key)) return *stored;
+  return tx.settings().put_if_absent(key, auth::random_key_hex());
 }
 
 json::object matrix_to_json(const PriorityMatrix& m) {

@@ -5,9 +5,11 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "domain/enums.hpp"
 #include "domain/error.hpp"
+#include "domain/mail.hpp"
 #include "domain/time.hpp"
 
 namespace sd {
@@ -44,6 +46,14 @@ struct InboundMessage {
   std::optional<Id> ticket_id, event_id;
   int duplicates = 0;  // times it arrived again and was recognised
   Instant received_at{}, updated_at{};
+};
+
+// What a message taken in said, kept with it for staff to read: its headers
+// (values unfolded, each at most a couple of thousand characters) and its
+// full text (the ticket keeps a reply without its quoted history).
+struct InboundContent {
+  std::vector<MailHeader> headers;
+  std::string text;
 };
 
 // A file on a ticket event, or uploaded and not yet sent (no ticket).

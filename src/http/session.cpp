@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "api/problem.hpp"
+#include "api/router.hpp"
 #include "domain/text.hpp"
 #include "http/server_impl.hpp"
 
@@ -36,12 +37,6 @@ api::Method to_method(bhttp::verb v) {
   }
 }
 
-// The routes whose bodies are spooled to a file instead of memory.
-bool is_upload_target(std::string_view target) {
-  target = target.substr(0, target.find('?'));
-  return target == "/api/v1/uploads";
-}
-
 // An upload's spooled body, removed when the request is done.
 struct Spool {
   std::string path;
@@ -52,6 +47,21 @@ struct Spool {
     if (!path.empty()) std::remove(path.c_str());
   }
 };
+
+// Writes a response; for a HEAD, its headers only (Content-Length included).
+template <class Body>
+awaitable<boost::system::error_code> write_response(beast::tcp_stream& stream,
+                                                    bhttp::response<Body>& res, bool head) {
+  if (head) {
+    bhttp::response_serializer<Body> sr(res);
+    auto [e, n] = co_await bhttp::async_write_header(stream, sr, tuple_awaitable);
+    (void)n;
+    co_return e;
+  }
+  auto [e, n] = co_await bhttp::async_write(stream, res, tuple_awaitable);
+  (void)n;
+  co_return e;
+}
 
 // "chunked", in any case, with optional whitespace: the only transfer
 // coding the server reads.
@@ -101,7 +111,7 @@ awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
       if (te > 1 || (te == 1 && !is_plain_chunked(h[bhttp::field::transfer_encoding]))) {
         bad_framing = true;
       } else if (!opt.upload_dir.empty() && h.method() == bhttp::verb::post &&
-                 is_upload_target(h.target())) {
+                 api::spools_body(h.target())) {
         upload.emplace(std::move(head_parser));
         upload->body_limit(opt.upload_limit);
         beast::error_code fec;
@@ -210,48 +220,25 @@ awaitable<void> Server::Impl::session(std::shared_ptr<Connection> conn) {
         status = resp.status;
       }
     }
-    if (file_res) {
-      // A file, sent as it is read (a download): the slower timeout of uploads.
-      conn->stream.expires_after(std::chrono::seconds(opt.upload_timeout_seconds));
-      boost::system::error_code fwec;
-      if (head) {
-        bhttp::response_serializer<bhttp::file_body> sr(*file_res);
-        auto [e, wn] = co_await bhttp::async_write_header(conn->stream, sr, tuple_awaitable);
-        (void)wn;
-        fwec = e;
-      } else {
-        auto [e, wn] = co_await bhttp::async_write(conn->stream, *file_res, tuple_awaitable);
-        (void)wn;
-        fwec = e;
-      }
-      const double fms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-              .count();
-      log_request(request_id, method_name, target, status, fms, remote);
-      conn->busy = false;
-      if (fwec || !file_res->keep_alive()) break;
-      continue;
-    }
-    auto res = to_beast(std::move(resp), version, keep_alive && !stopping, request_id);
-    conn->stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
+    // A file (a download) is sent as it is read, with the slower timeout of uploads.
+    conn->stream.expires_after(
+        std::chrono::seconds(file_res ? opt.upload_timeout_seconds : opt.read_timeout_seconds));
+    bool alive = false;
     boost::system::error_code wec;
-    if (head) {
-      // The headers of the GET, Content-Length included, and no body.
-      bhttp::response_serializer<bhttp::string_body> sr(res);
-      auto [e, wn] = co_await bhttp::async_write_header(conn->stream, sr, tuple_awaitable);
-      (void)wn;
-      wec = e;
+    if (file_res) {
+      wec = co_await write_response(conn->stream, *file_res, head);
+      alive = file_res->keep_alive();
     } else {
-      auto [e, wn] = co_await bhttp::async_write(conn->stream, res, tuple_awaitable);
-      (void)wn;
-      wec = e;
+      auto res = to_beast(std::move(resp), version, keep_alive && !stopping, request_id);
+      wec = co_await write_response(conn->stream, res, head);
+      alive = res.keep_alive();
     }
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
     log_request(request_id, method_name, target, status, ms, remote);
     conn->busy = false;
-    if (wec || !res.keep_alive()) break;
+    if (wec || !alive) break;
   }
   boost::system::error_code ignored;
   conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -4,6 +4,7 @@
 #include "store/repo/mailboxes.hpp"
 
 namespace sd::mail {
+namespace {
 
 Result<std::optional<Id>> mailbox_for(store::Store& store, const InboundMail* m,
                                       std::string_view named_address) {
@@ -31,12 +32,20 @@ Result<std::optional<Id>> mailbox_for(store::Store& store, const InboundMail* m,
   });
 }
 
+}  // namespace
+
 Result<InboundMessage> take_in(store::Store& store, const store::BlobStore& blobs,
                                std::string_view raw, std::optional<Id> mailbox_id,
-                               const std::string& source, Instant now) {
+                               std::string_view mailbox_address, const std::string& source,
+                               Instant now) {
   desk::ReceivedMail m;
   m.raw = raw;
   m.parsed = parse_message(raw);
+  if (!mailbox_id) {
+    auto box = mailbox_for(store, m.parsed ? &*m.parsed : nullptr, mailbox_address);
+    if (!box) return box.error();
+    mailbox_id = *box;
+  }
   m.mailbox_id = mailbox_id;
   m.source = source;
   auto run = [&]() {

@@ -15,13 +15,12 @@
 
 namespace sd::mail {
 
-// The mailbox a message reached: the one named, else the first of its
+// The message reached `mailbox_id` (an IMAP poll), or else the mailbox of
+// `mailbox_address` (the pipe's --mailbox), or else the first of its
 // Delivered-To, X-Original-To, To and Cc addresses that is a mailbox.
-Result<std::optional<Id>> mailbox_for(store::Store& store, const InboundMail* m,
-                                      std::string_view named_address);
-
 Result<InboundMessage> take_in(store::Store& store, const store::BlobStore& blobs,
                                std::string_view raw, std::optional<Id> mailbox_id,
-                               const std::string& source, Instant now);
+                               std::string_view mailbox_address, const std::string& source,
+                               Instant now);
 
 }  // namespace sd::mail

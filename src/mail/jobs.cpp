@@ -103,15 +103,7 @@ Status poll_one(store::Store& store, const store::BlobStore& blobs, const MailJo
   auto found = store.write([&](store::Tx& tx) -> Result<std::optional<Found>> {
     auto box = tx.mailboxes().find(*id);
     if (!box || !box->active || box->imap_url.empty()) return std::optional<Found>{};
-    JobSpec next;
-    next.kind = desk::kPollMailJob;
-    next.payload = job.payload;
-    next.due_at = now + opt.poll_every;
-    const auto every = std::max<std::int64_t>(opt.poll_every.count(), 1);
-    next.dedupe_key = std::string(desk::kPollMailJob) + ":" + std::to_string(box->id) + ":" +
-                      std::to_string(to_unix_ms(next.due_at) / every);
-    next.max_attempts = 1;
-    tx.jobs().enqueue(next, now);
+    tx.jobs().enqueue(desk::poll_job(box->id, now + opt.poll_every, opt.poll_every), now);
     return std::optional<Found>{Found{*box, desk::mailbox_password(tx, *box)}};
   });
   if (!found) return found.error();
@@ -176,7 +168,7 @@ Status poll_one(store::Store& store, const store::BlobStore& blobs, const MailJo
         break;
       }
     } else {
-      auto taken = take_in(store, blobs, *raw, box.id, "imap", now);
+      auto taken = take_in(store, blobs, *raw, box.id, {}, "imap", now);
       if (!taken) {
         problem = taken.error().detail;
         break;

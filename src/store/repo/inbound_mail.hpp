@@ -22,7 +22,8 @@ class InboundMailRepo : Repo {
  public:
   explicit InboundMailRepo(Tx& tx) : Repo(tx) {}
   // REQUIRES: no row with the same (mailbox_key, dedupe_key).
-  Id insert(const InboundMessage& m);
+  Id insert(const InboundMessage& m, const InboundContent& content);
+  std::optional<InboundContent> content(Id id);
   std::optional<InboundMessage> find(Id id);
   std::optional<InboundMessage> find_by_key(Id mailbox_key, const std::string& dedupe_key);
   // The message seen again: counted, nothing else changes.
@@ -30,8 +31,10 @@ class InboundMailRepo : Repo {
   // After a retry: its new outcome.
   void update_outcome(const InboundMessage& m);
   Page<InboundMessage> list(const InboundQuery& q);
-  // What arrived by mail on a ticket, oldest first.
-  std::vector<InboundMessage> of_ticket(Id ticket_id);
+  // What arrived by mail on a ticket, oldest first; with what each said
+  // when `content` is given.
+  std::vector<InboundMessage> of_ticket(Id ticket_id,
+                                        std::vector<InboundContent>* content = nullptr);
   // The ticket a message of the desk's outgoing mail, or one taken in, belongs to.
   std::optional<Id> ticket_of_message_id(const std::string& message_id);
 };
