@@ -98,4 +98,22 @@ Result<store::Cursor> decode_cursor(std::string_view key, std::string_view sort,
   return c;
 }
 
+// If-Match: absent or * (no condition), or one entity tag of a version,
+// strong or weak ("7", W/"7").
+Result<std::optional<std::int64_t>> if_match(const Ctx& ctx) {
+  std::string_view v = ctx.req.header("if-match");
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v.empty() || v == "*") return std::optional<std::int64_t>{};
+  if (v.starts_with("W/")) v.remove_prefix(2);
+  std::int64_t n = 0;
+  if (v.size() >= 3 && v.front() == '"' && v.back() == '"') {
+    auto inner = v.substr(1, v.size() - 2);
+    auto [p, ec] = std::from_chars(inner.data(), inner.data() + inner.size(), n);
+    if (ec == std::errc{} && p == inner.data() + inner.size() && n > 0)
+      return std::optional<std::int64_t>{n};
+  }
+  return make_error(ErrorCode::invalid_input, "If-Match must be one entity tag from an ETag, or *");
+}
+
 }  // namespace sd::api

@@ -49,4 +49,8 @@ std::string encode_cursor(std::string_view key, std::string_view sort, const sto
 Result<store::Cursor> decode_cursor(std::string_view key, std::string_view sort,
                                     std::string_view text);
 
+// If-Match: absent or * (no condition), or one entity tag of a version,
+// strong or weak ("7", W/"7"): the version a change expects.
+Result<std::optional<std::int64_t>> if_match(const Ctx& ctx);
+
 }  // namespace sd::api

@@ -1,4 +1,5 @@
-// /reports/sla: service-level compliance for supervisors, as JSON or CSV.
+// /reports/sla: service-level compliance for supervisors, as JSON or CSV;
+// /reports/knowledge: first-contact resolution and the knowledge base's part.
 #include "desk/reports.hpp"
 
 #include <boost/json.hpp>
@@ -71,30 +72,70 @@ std::string csv_rate(std::int64_t met, std::int64_t breached) {
   return buf;
 }
 
-// GET /api/v1/reports/sla?from=YYYY-MM-DD&to=YYYY-MM-DD&group_by=...&format=json|csv
-Result<Response> sla_report(Ctx& ctx) {
-  if (auto s = reject_unknown_params(ctx, {"from", "to", "group_by", "format"}); !s)
-    return s.error();
-  const Instant now = ctx.s.clock.now();
-  const Instant today = std::chrono::floor<std::chrono::days>(now);
-  desk::SlaReportQuery q;
-  // Both dates included; by default the last 30 days.
-  q.to = today + std::chrono::days(1);
-  q.from = q.to - std::chrono::days(30);
+// A report's period from its from and to parameters (YYYY-MM-DD, UTC, both
+// days included; by default the last 30 days), as [from, to).
+struct Period {
+  Instant from{}, to{};
+};
+Result<Period> report_period(const Ctx& ctx) {
+  const Instant today = std::chrono::floor<std::chrono::days>(ctx.s.clock.now());
+  Period p;
+  p.to = today + std::chrono::days(1);
+  p.from = p.to - std::chrono::days(30);
   if (auto f = ctx.param("from")) {
     auto d = parse_date(*f);
     if (!d) return make_error(ErrorCode::invalid_input, "query parameter from must be YYYY-MM-DD");
-    q.from = *d;
+    p.from = *d;
   }
   if (auto t = ctx.param("to")) {
     auto d = parse_date(*t);
     if (!d) return make_error(ErrorCode::invalid_input, "query parameter to must be YYYY-MM-DD");
-    q.to = *d + std::chrono::days(1);
+    p.to = *d + std::chrono::days(1);
   }
-  if (q.to <= q.from)
+  if (p.to <= p.from)
     return make_error(ErrorCode::invalid_input, "query parameter to must not be before from");
-  if (q.to - q.from > std::chrono::days(3660))
+  if (p.to - p.from > std::chrono::days(3660))
     return make_error(ErrorCode::invalid_input, "a report covers at most ten years");
+  return p;
+}
+
+// GET /api/v1/reports/knowledge?from=YYYY-MM-DD&to=YYYY-MM-DD
+Result<Response> knowledge_report(Ctx& ctx) {
+  if (auto s = reject_unknown_params(ctx, {"from", "to"}); !s) return s.error();
+  auto period = report_period(ctx);
+  if (!period) return period.error();
+  auto k = ctx.s.store.read(
+      [&](Tx& tx) { return desk::knowledge_report(tx, ctx.actor(), period->from, period->to); });
+  if (!k) return k.error();
+  json::array top;
+  for (const auto& t : k->top_deflecting)
+    top.push_back(
+        json::object{{"article_id", t.article_id}, {"title", t.title}, {"count", t.count}});
+  json::value fcr = nullptr;
+  if (k->resolved > 0)
+    fcr = static_cast<double>(k->first_contact) / static_cast<double>(k->resolved);
+  return json_response(200, json::object{{"from", utc_date(period->from)},
+                                         {"to", utc_date(period->to - std::chrono::days(1))},
+                                         {"resolved", k->resolved},
+                                         {"first_contact", k->first_contact},
+                                         {"first_contact_rate", fcr},
+                                         {"deflections", k->deflections},
+                                         {"solutions_linked", k->solutions_linked},
+                                         {"articles_published", k->articles_published},
+                                         {"helpful_yes", k->helpful_yes},
+                                         {"helpful_no", k->helpful_no},
+                                         {"top_deflecting", std::move(top)}});
+}
+
+// GET /api/v1/reports/sla?from=YYYY-MM-DD&to=YYYY-MM-DD&group_by=...&format=json|csv
+Result<Response> sla_report(Ctx& ctx) {
+  if (auto s = reject_unknown_params(ctx, {"from", "to", "group_by", "format"}); !s)
+    return s.error();
+  desk::SlaReportQuery q;
+  auto period = report_period(ctx);
+  if (!period) return period.error();
+  q.from = period->from;
+  q.to = period->to;
   const std::string by = std::string(ctx.param("group_by").value_or("type"));
   bool known = false;
   for (const auto& b : kBy)
@@ -155,6 +196,7 @@ Result<Response> sla_report(Ctx& ctx) {
 
 void add_report_routes(std::vector<Route>& out) {
   out.push_back({Method::get, "/api/v1/reports/sla", sla_report, Policy::supervisor});
+  out.push_back({Method::get, "/api/v1/reports/knowledge", knowledge_report, Policy::supervisor});
 }
 
 }  // namespace sd::api

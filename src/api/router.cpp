@@ -29,6 +29,8 @@ const std::vector<Route>& routes() {
     add_mail_routes(r);
     add_upload_routes(r);
     add_report_routes(r);
+    add_article_routes(r);
+    add_search_routes(r);
     add_settings_routes(r);
     add_admin_routes(r);
     add_ops_routes(r);

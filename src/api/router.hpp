@@ -79,6 +79,8 @@ void add_contract_routes(std::vector<Route>& out);
 void add_mail_routes(std::vector<Route>& out);
 void add_upload_routes(std::vector<Route>& out);
 void add_report_routes(std::vector<Route>& out);
+void add_article_routes(std::vector<Route>& out);
+void add_search_routes(std::vector<Route>& out);
 void add_auth_routes(std::vector<Route>& out);
 void add_ops_routes(std::vector<Route>& out);
 void add_settings_routes(std::vector<Route>& out);

@@ -12,10 +12,12 @@
 #include "api/query.hpp"
 #include "api/router.hpp"
 #include "desk/ticket_queries.hpp"
+#include "domain/email.hpp"
 #include "domain/lifecycle.hpp"
 #include "domain/permissions.hpp"
 #include "domain/priority.hpp"
 #include "domain/scope.hpp"
+#include "domain/search.hpp"
 
 namespace sd::api {
 namespace {
@@ -35,24 +37,6 @@ std::string etag(const Ticket& t) { return "\"" + std::to_string(t.version) + "\
 Response with_etag(Response r, const Ticket& t) {
   r.headers.emplace_back("ETag", etag(t));
   return r;
-}
-
-// If-Match: absent or * (no condition), or one entity tag of a version,
-// strong or weak ("7", W/"7").
-Result<desk::IfVersion> if_match(const Ctx& ctx) {
-  std::string_view v = ctx.req.header("if-match");
-  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  if (v.empty() || v == "*") return desk::IfVersion{};
-  if (v.starts_with("W/")) v.remove_prefix(2);
-  std::int64_t n = 0;
-  if (v.size() >= 3 && v.front() == '"' && v.back() == '"') {
-    auto inner = v.substr(1, v.size() - 2);
-    auto [p, ec] = std::from_chars(inner.data(), inner.data() + inner.size(), n);
-    if (ec == std::errc{} && p == inner.data() + inner.size() && n > 0) return desk::IfVersion{n};
-  }
-  return make_error(ErrorCode::invalid_input,
-                    "If-Match must be one entity tag from a ticket's ETag, or *");
 }
 
 using ClockMap = std::unordered_map<Id, TicketSla>;
@@ -249,18 +233,13 @@ Result<Response> list_tickets(Ctx& ctx) {
   auto category = parse_id_param(ctx, "category_id");
   if (!category) return category.error();
   q.category_id = *category;
-  if (auto text = ctx.param("q")) {
-    if (text->size() > 200)
-      return make_error(ErrorCode::invalid_input, "query parameter q is too long");
-    q.text = *text;
-    // "SD-000301", "sd-301" or "301": the ticket with that number as well.
-    std::string_view t = *text;
-    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-    q.number = parse_ticket_number(t);
-    if (!q.number && !t.empty() && t.size() <= 12 &&
-        std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      q.number = parse_ticket_number("SD-" + std::string(t));
+  if (auto text = ctx.param("q"); text && text->find_first_not_of(' ') != std::string::npos) {
+    // The search index, read as the search does (domain/search.hpp).
+    auto parsed = parse_search(*text);
+    if (!parsed) return parsed.error();
+    q.terms = std::move(parsed->terms);
+    q.number = parsed->ticket_number;
+    if (parsed->email) q.requester_email_key = email_key(*parsed->email);
   }
   const std::string sort_text = ctx.param("sort").value_or("-id");
   auto sort = parse_sort(sort_text, q.descending);

@@ -7,6 +7,7 @@
 #include "desk/calendars.hpp"
 #include "desk/contracts.hpp"
 #include "desk/directory.hpp"
+#include "desk/knowledge.hpp"
 #include "desk/settings.hpp"
 #include "desk/sla_policies.hpp"
 #include "desk/tickets.hpp"
@@ -134,6 +135,78 @@ constexpr const char* kNotes[] = {
     "Caso similar resuelto la semana pasada.",
 };
 
+// The knowledge base's first articles: the first support level's immediate
+// solutions to the demo's most frequent cases. Each Spanish one may have an
+// English translation (`en_of`: index of the one it translates, or -1).
+struct DemoArticle {
+  const char* title;
+  const char* language;
+  bool internal;
+  int category;  // index into kCategories
+  const char* tags;
+  int en_of;
+  const char* body;
+};
+
+constexpr DemoArticle kArticles[] = {
+    {"La impresora no imprime: revisión rápida", "es-MX", false, 2, "impresora,cola de impresión",
+     -1,
+     "Antes de levantar un reporte, revise estos puntos:\n\n"
+     "1. Que la impresora esté **encendida** y sin luces de error.\n"
+     "2. Que tenga papel y tóner (la pantalla lo indica).\n"
+     "3. En su equipo, abra *Configuración → Impresoras* y elimine los trabajos atorados en la "
+     "cola de impresión.\n"
+     "4. Apague y encienda la impresora.\n\n"
+     "| Luz | Significado |\n|---|---|\n| Verde fija | Lista |\n| Naranja | Falta papel o tóner |"
+     "\n| Roja parpadeante | Atasco: abra la tapa frontal |\n\n"
+     "Si sigue sin imprimir, levante un ticket indicando el **número de inventario**."},
+    {"The printer does not print: quick checks", "en", false, 2, "printer,print queue", 0,
+     "Before you open a ticket, check:\n\n"
+     "1. The printer is **on** and shows no error light.\n"
+     "2. It has paper and toner (its display says so).\n"
+     "3. On your computer, open *Settings → Printers* and remove stuck jobs from the print "
+     "queue.\n"
+     "4. Turn the printer off and on again.\n\n"
+     "If it still does not print, open a ticket with its **inventory number**."},
+    {"Cómo configurar la firma del correo institucional", "es-MX", false, 4, "correo,firma", -1,
+     "1. Entre al correo web y abra **Configuración**.\n"
+     "2. En *Redacción*, elija **Firma** y escriba su nombre, cargo y extensión.\n"
+     "3. Guarde los cambios.\n\n"
+     "La firma institucional usa letra sin adornos y ningún logotipo como imagen."},
+    {"How to set up your institutional email signature", "en", false, 4, "email,signature", 2,
+     "1. Open web mail and go to **Settings**.\n"
+     "2. Under *Compose*, choose **Signature** and type your name, title and extension.\n"
+     "3. Save.\n\n"
+     "The institutional signature uses plain text and no logo image."},
+    {"Cambio de contraseña de la cuenta de red", "es-MX", false, 8, "contraseña,cuenta", -1,
+     "Puede cambiar su contraseña usted mismo:\n\n"
+     "- Presione `Ctrl` + `Alt` + `Supr` y elija **Cambiar contraseña**.\n"
+     "- Use al menos 12 caracteres; no repita las últimas cinco.\n\n"
+     "Si la olvidó, la mesa de servicio la restablece tras confirmar su identidad por teléfono."},
+    {"Red inalámbrica intermitente: qué hacer", "es-MX", false, 6, "wifi,red inalámbrica", -1,
+     "La aplicación de red se desconecta cuando hay muchos equipos en la sala.\n\n"
+     "1. Olvide la red y vuelva a conectarse.\n"
+     "2. Prefiera la red de 5 GHz si su equipo la muestra.\n"
+     "3. Si la falla es de toda la sala, avísenos: puede ser el punto de acceso."},
+    {"Wireless network keeps dropping: what to do", "en", false, 6, "wifi,wireless", 5,
+     "1. Forget the network and connect again.\n"
+     "2. Prefer the 5 GHz network if your computer shows it.\n"
+     "3. If the whole room is affected, tell us: it may be the access point."},
+    {"Requisitos para solicitar un equipo nuevo", "es-MX", false, 1, "equipo,solicitud", -1,
+     "Para solicitar un equipo de cómputo nuevo necesita:\n\n"
+     "- El visto bueno de su jefe inmediato.\n"
+     "- El número de inventario del equipo que se reemplaza, si lo hay.\n\n"
+     "El plazo de entrega es de 10 días hábiles."},
+    {"Error 500 en el sistema de nómina: diagnóstico", "es-MX", true, 5, "nómina,error 500", -1,
+     "Uso interno del personal de soporte.\n\n"
+     "1. Revise el registro de la aplicación en el servidor de nómina.\n"
+     "2. Si el error es de conexión a la base de datos, reinicie el servicio de conexión.\n"
+     "3. Escale a nivel 3 si el error persiste más de 15 minutos."},
+    {"Extensión telefónica sin tono", "es-MX", true, 7, "telefonía,extensión", -1,
+     "Uso interno. Verifique en el conmutador que la extensión esté dada de alta y que el puerto "
+     "del switch esté activo. Si el cable está dañado, programe una visita en sitio."},
+};
+
 }  // namespace
 
 std::vector<DemoLogin> demo_logins() {
@@ -154,7 +227,7 @@ Result<T> value_of(Result<desk::Outcome<T>> r) {
 
 }  // namespace
 
-Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
+Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now, long extra_articles) {
   DemoResult out;
   auto password = desk::prepare_password(kDemoPassword);
   if (!password) return password.error();
@@ -399,6 +472,59 @@ Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now) {
     return true;
   });
   if (!closing) return closing.error();
+
+  // The knowledge base, written by the supervisor (who publishes); then, for
+  // load tests, more articles made from those, in batches.
+  const Actor& author = staff[1];
+  auto kb = store.write([&](store::Tx& tx) -> Result<bool> {
+    std::vector<Id> ids;
+    for (const auto& d : kArticles) {
+      desk::ArticleInput in;
+      in.title = d.title;
+      in.body = d.body;
+      in.language = d.language;
+      in.visibility = d.internal ? ArticleVisibility::internal : ArticleVisibility::public_;
+      in.status = ArticleStatus::published;
+      in.category_id = std::optional<Id>(category_ids[static_cast<std::size_t>(d.category)]);
+      std::vector<std::string> tags;
+      for (std::string_view rest = d.tags; !rest.empty();) {
+        const auto comma = rest.find(',');
+        tags.emplace_back(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      }
+      in.tags = std::move(tags);
+      if (d.en_of >= 0)
+        in.translation_of = std::optional<Id>(ids[static_cast<std::size_t>(d.en_of)]);
+      auto a = value_of(desk::create_article(tx, author, in, now - std::chrono::hours(24 * 30)));
+      if (!a) return a.error();
+      ids.push_back(a->id);
+    }
+    out.articles = static_cast<long>(ids.size());
+    return true;
+  });
+  if (!kb) return kb.error();
+  for (long done = 0; done < extra_articles;) {
+    const long n = std::min(500L, extra_articles - done);
+    auto r = store.write([&](store::Tx& tx) -> Result<bool> {
+      for (long k = 0; k < n; ++k) {
+        const DemoArticle& d = kArticles[pick(std::size(kArticles))];
+        const Subject& s = kSubjects[pick(std::size(kSubjects))];
+        desk::ArticleInput in;
+        in.title = std::string(d.title) + " (" + std::to_string(done + k + 1) + ")";
+        in.body = std::string(d.body) + "\n\nCaso relacionado: " + s.text + ".";
+        in.language = d.language;
+        in.visibility = pick(4) == 0 ? ArticleVisibility::internal : ArticleVisibility::public_;
+        in.status = pick(5) == 0 ? ArticleStatus::draft : ArticleStatus::published;
+        in.category_id = std::optional<Id>(category_ids[static_cast<std::size_t>(d.category)]);
+        auto a = value_of(desk::create_article(tx, author, in, now - std::chrono::hours(24)));
+        if (!a) return a.error();
+      }
+      return true;
+    });
+    if (!r) return r.error();
+    done += n;
+    out.articles += n;
+  }
   return out;
 }
 

@@ -23,9 +23,14 @@ std::vector<DemoLogin> demo_logins();
 
 struct DemoResult {
   long tickets = 0;
+  long articles = 0;
 };
 
-// Loads the demo into an empty, migrated store. REQUIRES: no users yet.
-Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now);
+// Loads the demo into an empty, migrated store: `tickets` tickets, the
+// knowledge base's hand-written articles (es-MX and English), and
+// `extra_articles` more made from them (for load tests). REQUIRES: no users
+// yet.
+Result<DemoResult> load_demo(store::Store& store, long tickets, Instant now,
+                             long extra_articles = 0);
 
 }  // namespace sd::app

@@ -70,6 +70,7 @@ struct Options {
   std::string files_dir = env_or("SERVICEDESK_FILES_DIR", "");
   std::string mailbox;  // mail-ingest --mailbox
   long demo_tickets = 300;
+  long demo_articles = 0;
   bool print_logins = false;
   std::string email, name, role, token_name = "cli";
   bool password_stdin = false;
@@ -313,9 +314,9 @@ int cmd_demo(const Options& o) {
     return 0;
   }
   auto s = open(o);
-  auto r = app::load_demo(*s, o.demo_tickets, clock_of(o).now());
+  auto r = app::load_demo(*s, o.demo_tickets, clock_of(o).now(), o.demo_articles);
   if (!r) return fail(r.error().detail);
-  std::cout << "demo loaded: " << r->tickets << " tickets\n";
+  std::cout << "demo loaded: " << r->tickets << " tickets, " << r->articles << " articles\n";
   print_demo_logins();
   return 0;
 }
@@ -419,6 +420,10 @@ int main(int argc, char** argv) {
   auto* demo = app.add_subcommand("demo", "Load a fictional demo desk into an empty database");
   demo->add_option("--tickets", o.demo_tickets, "How many tickets to create")
       ->capture_default_str();
+  demo->add_option("--articles", o.demo_articles,
+                   "How many knowledge-base articles to add to the hand-written ones")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 1'000'000L));
   demo->add_flag("--print-logins", o.print_logins, "Only print the demo logins");
   auto* user = app.add_subcommand("user", "Manage users");
   user->require_subcommand(1);

@@ -98,6 +98,8 @@ std::optional<Notice> notice_for(const Event& e, const Ticket& t, const Actor& a
   if (e.kind == EventKind::assignment && e.field == "assignee_id" && t.assignee_id &&
       e.new_value == std::to_string(*t.assignee_id))
     return Notice{*t.assignee_id, "assigned"};
+  if (e.kind == EventKind::solution_linked && !e.internal && !a.is_system())
+    return Notice{t.requester_id, "solution", false};
   if (e.kind == EventKind::status_change &&
       (e.new_value == "resolved" || e.new_value == "pending" || e.new_value == "cancelled"))
     return Notice{t.requester_id, "status_" + e.new_value};
@@ -110,6 +112,11 @@ std::string notice_body(const std::string& kind, const Event& e, const User& u, 
   const bool en = english(u);
   const std::string n = ticket_number(t.id);
   if (kind == "reply") return e.body;
+  if (kind == "solution")
+    return (en ? "This article from our knowledge base answers your request " + n + ":\n\n"
+               : "Este artículo de nuestra base de conocimiento responde a su solicitud " + n +
+                     ":\n\n") +
+           e.body;
   if (kind == "requester_replied")
     return (en ? a.name + " answered on " + n + ":\n\n" : a.name + " respondió en " + n + ":\n\n") +
            e.body;

@@ -85,4 +85,11 @@ Result<SlaReport> sla_report(store::Tx& tx, const Actor& a, const SlaReportQuery
   return out;
 }
 
+Result<store::ReportRepo::Knowledge> knowledge_report(store::Tx& tx, const Actor& a, Instant from,
+                                                      Instant to) {
+  if (!is_staff(a) || a.role == Role::agent)
+    return make_error(ErrorCode::forbidden, "only supervisors and admins see reports");
+  return tx.reports().knowledge(from, to, 10);
+}
+
 }  // namespace sd::desk

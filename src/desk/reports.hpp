@@ -35,4 +35,10 @@ struct SlaReport {
 // Supervisors and admins.
 Result<SlaReport> sla_report(store::Tx& tx, const Actor& a, const SlaReportQuery& q);
 
+// The knowledge base's report (issue 10): first-contact resolution,
+// deflections, solutions given, articles published, votes; [from, to).
+// Supervisors and admins.
+Result<store::ReportRepo::Knowledge> knowledge_report(store::Tx& tx, const Actor& a, Instant from,
+                                                      Instant to);
+
 }  // namespace sd::desk

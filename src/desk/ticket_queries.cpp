@@ -30,6 +30,7 @@ Result<store::Page<Ticket>> list_tickets(store::Tx& tx, const Actor& a, store::T
                         "level");
   }
   q.scope = ticket_scope(a);
+  q.text = can_see_internal(a) ? store::TicketText::with_notes : store::TicketText::public_only;
   q.viewer.reset();
   if (is_staff(a) && !a.is_system()) q.viewer = a.id;
   return tx.tickets().list(q);

@@ -45,17 +45,6 @@ Result<Ticket> ticket_to_change(Tx& tx, const Actor& a, Id id, const IfVersion& 
   return t;
 }
 
-Event event_for(const Ticket& t, const Actor& a, EventKind kind, Instant now) {
-  Event e;
-  e.ticket_id = t.id;
-  e.kind = kind;
-  e.actor_kind = a.kind;
-  if (!a.is_system()) e.actor_id = a.id;
-  e.actor_name = a.name;
-  e.created_at = now;
-  return e;
-}
-
 void record_status(Effects& fx, const Ticket& t, const Actor& a, TicketStatus from, Instant now) {
   Event e = event_for(t, a, EventKind::status_change, now);
   e.field = "status";
@@ -399,6 +388,17 @@ Result<Outcome<std::optional<Id>>> schedule_auto_close(Tx& tx, const Actor& a, I
   Effects fx(tx);
   auto id = enqueue_auto_close(tx, fx, *t, now);
   return fx.done(id);
+}
+
+Event event_for(const Ticket& t, const Actor& a, EventKind kind, Instant now) {
+  Event e;
+  e.ticket_id = t.id;
+  e.kind = kind;
+  e.actor_kind = a.kind;
+  if (!a.is_system()) e.actor_id = a.id;
+  e.actor_name = a.name;
+  e.created_at = now;
+  return e;
 }
 
 }  // namespace sd::desk

@@ -118,6 +118,10 @@ Result<Outcome<std::optional<Ticket>>> auto_close_ticket(store::Tx& tx, const Ac
 Result<Outcome<std::optional<Id>>> schedule_auto_close(store::Tx& tx, const Actor& a, Id ticket_id,
                                                        Instant now);
 
+// An event on `t` by `a` at `now`, of `kind`, the rest empty: what every use
+// case that writes on a ticket's timeline starts from.
+Event event_for(const Ticket& t, const Actor& a, EventKind kind, Instant now);
+
 // The job kind of auto_close_ticket; its payload is
 // {"ticket_id": N, "resolved_at": epoch milliseconds}.
 inline constexpr const char* kAutoCloseJob = "ticket.auto_close";

@@ -67,11 +67,16 @@ enum class EventKind : std::uint8_t {
   status_change,
   assignment,
   escalation,
-  level_return,  // a ticket sent back down to a lower support level
-  sla_warning,   // a service-level target at its warning threshold (field: the target)
-  sla_breach,    // a service-level target missed (field: the target)
-  mail_failed,   // mail the desk sent was refused for good (body: to whom, and why)
+  level_return,     // a ticket sent back down to a lower support level
+  sla_warning,      // a service-level target at its warning threshold (field: the target)
+  sla_breach,       // a service-level target missed (field: the target)
+  mail_failed,      // mail the desk sent was refused for good (body: to whom, and why)
+  solution_linked,  // a knowledge-base article given as the solution (new_value: its id)
 };
+
+// Knowledge-base articles: who may read one, and whether it is out yet.
+enum class ArticleVisibility : std::uint8_t { public_, internal };
+enum class ArticleStatus : std::uint8_t { draft, published };
 
 // Support levels are 1..3 (functional escalation).
 using SupportLevel = int;
@@ -112,7 +117,9 @@ SD_ENUM_NAMES(EventKind, std::string_view{"created"}, std::string_view{"reply"},
               std::string_view{"status_change"}, std::string_view{"assignment"},
               std::string_view{"escalation"}, std::string_view{"return"},
               std::string_view{"sla_warning"}, std::string_view{"sla_breach"},
-              std::string_view{"mail_failed"})
+              std::string_view{"mail_failed"}, std::string_view{"solution_linked"})
+SD_ENUM_NAMES(ArticleVisibility, std::string_view{"public"}, std::string_view{"internal"})
+SD_ENUM_NAMES(ArticleStatus, std::string_view{"draft"}, std::string_view{"published"})
 SD_ENUM_NAMES(UnknownSenders, std::string_view{"create"}, std::string_view{"refuse"})
 SD_ENUM_NAMES(InboundStatus, std::string_view{"ticket"}, std::string_view{"comment"},
               std::string_view{"set_aside"}, std::string_view{"failed"})

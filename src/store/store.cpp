@@ -13,6 +13,7 @@
 
 #include "store/migrations.hpp"
 #include "store/pg_conn.hpp"
+#include "store/repo/search.hpp"
 #include "store/sqlite_conn.hpp"
 
 namespace sd::store {
@@ -39,6 +40,11 @@ Error db_error_to_error(const DbError& e) {
 }
 
 namespace {
+
+// Tickets and articles a batch of writes changed the text of.
+struct SearchChanges {
+  std::set<Id> tickets, articles;
+};
 
 // > 0 while this thread runs the body of a write: a write started there
 // would wait for the transaction it is part of.
@@ -292,8 +298,10 @@ class SqliteStore final : public Store {
   }
 
   // Runs one body; a retryable error cannot happen on SQLite, but a driver
-  // failure of any kind becomes the body's error.
-  Status run_one(const Body& body, CommitNews& news) {
+  // failure of any kind becomes the body's error. What it changed of the
+  // search index joins `reindex` (a body rolled back may be there too:
+  // indexing again from the rows is right either way).
+  Status run_one(const Body& body, CommitNews& news, SearchChanges& reindex) {
     InWrite in_write;
     Tx tx(*m_writer_conn, TxMode::write);
     Status st;
@@ -306,7 +314,16 @@ class SqliteStore final : public Store {
       news.events = news.events || !tx.new_events().empty();
       news.jobs = news.jobs || tx.new_jobs() > 0;
     }
+    reindex.tickets.insert(tx.search_tickets().begin(), tx.search_tickets().end());
+    reindex.articles.insert(tx.search_articles().begin(), tx.search_articles().end());
     return st;
+  }
+
+  // The search index, brought in step just before the commit.
+  void index(const SearchChanges& changes) {
+    if (changes.tickets.empty() && changes.articles.empty()) return;
+    Tx tx(*m_writer_conn, TxMode::write);
+    tx.search().reindex(changes.tickets, changes.articles);
   }
 
   // One transaction for the whole batch; each job in a savepoint so that a
@@ -315,18 +332,20 @@ class SqliteStore final : public Store {
     Conn& c = *m_writer_conn;
     std::vector<Status> results(batch.size());
     CommitNews news;
+    SearchChanges changes;
     try {
       c.exec("BEGIN IMMEDIATE");
       if (batch.size() == 1) {
         // Alone in its transaction, a job needs no savepoint: statements
         // inside one pay for a statement journal.
-        results[0] = run_one(*batch[0]->body, news);
+        results[0] = run_one(*batch[0]->body, news, changes);
+        if (results[0]) index(changes);
         c.exec(results[0] ? "COMMIT" : "ROLLBACK");
       } else {
         for (std::size_t i = 0; i < batch.size(); ++i) {
           c.exec("SAVEPOINT job");
           CommitNews mine;
-          results[i] = run_one(*batch[i]->body, mine);
+          results[i] = run_one(*batch[i]->body, mine, changes);
           if (!results[i]) {
             c.exec("ROLLBACK TO job");
           } else {
@@ -335,6 +354,7 @@ class SqliteStore final : public Store {
           }
           c.exec("RELEASE job");
         }
+        index(changes);
         c.exec("COMMIT");
       }
     } catch (const DbError& e) {
@@ -525,6 +545,8 @@ class PgStore final : public Store {
         st = guarded(body, tx);
         news.events = !tx.new_events().empty();
         news.jobs = tx.new_jobs() > 0;
+        // The search index, in step, in the same transaction.
+        if (st) tx.search().reindex(tx.search_tickets(), tx.search_articles());
       }
       if (!st) {
         rollback_quietly(conn);

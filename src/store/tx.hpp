@@ -8,6 +8,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,8 @@ class ReportRepo;
 class MailboxRepo;
 class InboundMailRepo;
 class AttachmentRepo;
+class ArticleRepo;
+class SearchRepo;
 
 class Tx {
  public:
@@ -84,6 +87,8 @@ class Tx {
   MailboxRepo mailboxes();
   InboundMailRepo inbound_mail();
   AttachmentRepo attachments();
+  ArticleRepo articles();
+  SearchRepo search();
 
   // How many prepared statements the connection keeps (a diagnostic: tests
   // check that statement texts do not vary with the input).
@@ -92,6 +97,10 @@ class Tx {
   // What this transaction wrote that others hear of once it commits.
   const std::vector<EventRef>& new_events() const { return m_new_events; }
   int new_jobs() const { return m_new_jobs; }
+  // Tickets and articles whose text this transaction changed: the store
+  // indexes them again just before it commits (store/repo/search.hpp).
+  const std::set<Id>& search_tickets() const { return m_search_tickets; }
+  const std::set<Id>& search_articles() const { return m_search_articles; }
 
  private:
   friend class Repo;
@@ -100,6 +109,7 @@ class Tx {
   TxMode m_mode;
   std::vector<EventRef> m_new_events;
   int m_new_jobs = 0;
+  std::set<Id> m_search_tickets, m_search_articles;
   // Settings read in this transaction (a use case may consult the same
   // policy for every ticket it changes); a put updates it.
   std::map<std::string, std::optional<std::string>, std::less<>> m_settings;

@@ -188,6 +188,7 @@ test('axe: every admin page, with its editor open', async (t) => {
       ['auto-close', null],
       ['routing', null],
       ['api-tokens', null],
+      ['knowledge', null],
       ['jobs', null],
       ['mailboxes', 'Nuevo buzón'],
       ['inbound-mail', null],
@@ -205,6 +206,8 @@ test('axe: every admin page, with its editor open', async (t) => {
         await page.locator('[data-testid=routing-by-level]').waitFor({ timeout: WAIT });
       } else if (section === 'api-tokens') {
         await page.locator('[data-testid=admin-token-policy] input[type=radio]').first().waitFor({ timeout: WAIT });
+      } else if (section === 'knowledge') {
+        await page.locator('[data-testid=kb-agents-publish]').waitFor({ timeout: WAIT });
       } else if (section === 'jobs') {
         await page.locator('[data-testid=admin-jobs] [data-testid=job-count-queued]').waitFor({ timeout: WAIT });
         await page.locator('[data-testid=admin-jobs] tbody tr').first().waitFor({ timeout: WAIT });
@@ -346,6 +349,62 @@ test('axe: my account, my API tokens, a change review (412), a closed request\'s
     await audit(t, page, 'forced new password, with errors');
   } finally {
     await context.close();
+  }
+});
+
+test('axe: knowledge base, its editor and versions, search, help, suggestions, knowledge report', async (t) => {
+  const word = `zq${Date.now().toString(36)}`;
+  const sup = await signIn(browser, server.url, USERS.supervisor, '/queue/open');
+  const req = await signIn(browser, server.url, USERS.requester, '/help');
+  try {
+    let page = sup.page;
+    const made = await call(page, 'POST', '/articles', {
+      title: `Impresora atascada ${word}`,
+      body: '# Pasos\n\n1. Abra la **bandeja** de la impresora.\n2. Retire el papel.\n\n| Modelo | Bandeja |\n|---|---|\n| A4 | 2 |\n',
+      language: 'es-MX',
+      visibility: 'public',
+      status: 'published',
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const id = made.body.id;
+    const edited = await call(page, 'PATCH', `/articles/${id}`, { body: made.body.body + '3. Cierre la bandeja.\n' });
+    assert.equal(edited.status, 200, JSON.stringify(edited.body));
+
+    await page.goto('/#/kb');
+    await page.locator(`[data-testid=kb-table] tr[data-article-id="${id}"]`).waitFor({ timeout: WAIT });
+    await audit(t, page, 'knowledge base list');
+    await page.goto(`/#/kb/${id}`);
+    await page.locator('[data-testid=article-view] [data-testid=article-body] table').waitFor({ timeout: WAIT });
+    await audit(t, page, 'article');
+    await page.goto(`/#/kb/${id}/versions`);
+    await page.locator('[data-testid=versions] > li').nth(1).waitFor({ timeout: WAIT });
+    await audit(t, page, 'article versions');
+    await page.goto(`/#/kb/${id}/edit`);
+    await page.locator('[data-testid=article-preview] table').waitFor({ timeout: WAIT });
+    await audit(t, page, 'article editor with preview');
+    await page.goto(`/#/search?q=impresora ${word}`);
+    await page.locator('[data-testid=search-results] li mark').first().waitFor({ timeout: WAIT });
+    await audit(t, page, 'search results');
+    await page.goto('/#/reports/knowledge');
+    await page.locator('[data-testid=kb-report-deflections]').waitFor({ timeout: WAIT });
+    await audit(t, page, 'knowledge report');
+
+    page = req.page;
+    await page.locator('[data-testid=help]').waitFor({ timeout: WAIT });
+    await page.locator('[data-testid=help-results] li').first().waitFor({ timeout: WAIT });
+    await audit(t, page, 'help');
+    await page.goto(`/#/help/${id}`);
+    await page.locator('[data-testid=vote-yes]').click();
+    await page.locator('[data-testid=vote-notice]', { hasText: /\S/ }).waitFor({ timeout: WAIT });
+    await audit(t, page, 'help article, voted');
+    await page.goto('/#/new');
+    await page.locator('#nr-subject').fill(`impresora atascada ${word}`);
+    await page.locator(`[data-testid=suggestions] li[data-article-id="${id}"] [data-testid=suggestion]`).click();
+    await page.locator('[data-testid=deflect]').waitFor({ timeout: WAIT });
+    await audit(t, page, 'new request with a suggestion open');
+  } finally {
+    await req.context.close();
+    await sup.context.close();
   }
 });
 

@@ -147,6 +147,17 @@ class SecurityTests(DeskTestCase):
         self.assertEqual(r.status, 201, r)
         return r.json()["id"]
 
+    def fresh_article(self, status="draft", visibility="public"):
+        r = self.admin.post(f"{API}/articles", json={
+            "title": unique("Artículo "), "body": "Pasos **uno** y dos.", "language": "es-MX",
+            "visibility": visibility, "status": status})
+        self.assertEqual(r.status, 201, r)
+        return r.json()["id"]
+
+    def article_body(self, role):
+        return {"title": unique("Borrador "), "body": "Texto", "language": "es-MX",
+                "visibility": "internal", "status": "draft"}
+
     def fresh_rule(self):
         r = self.admin.post(f"{API}/escalation-rules", json=rule_body())
         self.assertEqual(r.status, 201, r)
@@ -349,6 +360,41 @@ class SecurityTests(DeskTestCase):
             Route("DELETE", "/contracts/{id}", admin_only(204),
                   path_id=lambda role: t.fresh_contract()),
             Route("GET", "/reports/sla", expect(403, 403, 200, 200)),
+            Route("GET", "/reports/knowledge", expect(403, 403, 200, 200)),
+            Route("GET", "/articles", everyone(200)),
+            Route("POST", "/articles", staff_only(201), body=t.article_body, name="a draft"),
+            Route("POST", "/articles/preview", staff_only(200),
+                  body=lambda role: {"body": "# Hola"}),
+            Route("GET", "/articles/suggestions", everyone(200), name="no text yet"),
+            Route("GET", "/articles/{id}", everyone(200),
+                  path_id=lambda role: t.fresh_article("published")),
+            Route("GET", "/articles/{id}", expect(404, 200, 200, 200),
+                  path_id=lambda role: t.fresh_article("published", "internal"),
+                  name="internal"),
+            Route("PATCH", "/articles/{id}", staff_only(200),
+                  path_id=lambda role: t.fresh_article(), body=lambda role: {"title": "Otro"}),
+            Route("DELETE", "/articles/{id}", expect(403, 403, 204, 204),
+                  path_id=lambda role: t.fresh_article(), name="someone else's draft"),
+            Route("GET", "/articles/{id}/versions", staff_only(200),
+                  path_id=lambda role: t.fresh_article()),
+            Route("POST", "/articles/{id}/votes", everyone(200),
+                  path_id=lambda role: t.fresh_article("published"),
+                  body=lambda role: {"helpful": True}),
+            Route("POST", "/deflections", everyone(201),
+                  body=lambda role: {"article_id": t.fresh_article("published")}),
+            Route("GET", "/search", everyone(400), name="without words"),
+            Route("GET", "/tickets/{id}/suggested-articles", staff_only(200),
+                  path_id=lambda role: t.visible_ticket["id"]),
+            Route("POST", "/tickets/{id}/solutions", staff_only(201),
+                  path_id=lambda role: t.fresh_ticket(),
+                  body=lambda role: {"article_id": t.fresh_article("published")}),
+            Route("GET", "/tickets/{id}/solutions", everyone(200),
+                  path_id=lambda role: t.visible_ticket["id"]),
+            Route("POST", "/tickets/{id}/article-draft", staff_only(409),
+                  path_id=lambda role: t.fresh_ticket(), name="not solved yet"),
+            Route("GET", "/settings/knowledge-base", staff_only(200)),
+            Route("PUT", "/settings/knowledge-base", admin_only(200),
+                  body=lambda role: {"agents_publish": False}),
             Route("GET", "/live", everyone(426), name="without a WebSocket upgrade"),
             Route("GET", "/healthz", public(200)),
             Route("GET", "/readyz", public(200)),

@@ -40,6 +40,7 @@ constexpr Landed kLanded[] = {
     {8, 0xb0c55a27c0fd5107ULL, 0xf5fce2fa8e8f4a35ULL},
     {9, 0x15a1434649127ba4ULL, 0x53b8cb80a6f6f1afULL},
     {10, 0x72871222bab86979ULL, 0xc2b1ea0f40153d52ULL},
+    {11, 0x3de1eac08f7a089ULL, 0xe658b2e84228d696ULL},
 };
 
 TEST(Migrations, LandedMigrationsAreNeverEdited) {

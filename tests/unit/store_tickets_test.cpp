@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "domain/lifecycle.hpp"
+#include "domain/search.hpp"
 #include "store/repo/organisations.hpp"
 #include "store/repo/ticket_slas.hpp"
 #include "store_fixture.hpp"
@@ -175,10 +176,19 @@ TEST_P(Tickets, FiltersAndTextSearch) {
   q.priorities = {Priority::critical};
   EXPECT_EQ(count(q), 8);  // n % 4 == 0 for n in 0..29
   q = all;
-  q.text = "100%_";
-  EXPECT_EQ(count(q), 1) << "LIKE wildcards in the text match literally";
-  q.text = "impresora";
+  auto words = [](std::string_view text) { return (*parse_search(text)).terms; };
+  q.terms = words("100%_");
+  EXPECT_EQ(count(q), 1) << "the search's punctuation is no syntax";
+  q.terms = words("IMPRESORA");
   EXPECT_EQ(count(q), 1) << "search ignores case";
+  q.terms = words("impres");
+  EXPECT_EQ(count(q), 1) << "a word is a prefix too";
+  q.terms = words("descripcion NUMERO 2");
+  EXPECT_EQ(count(q), 1) << "accents folded, every word must match, a number is exact";
+  q.terms = words("\"numero descripcion\"");
+  EXPECT_EQ(count(q), 0) << "a phrase keeps its order";
+  q.terms = words("\"descripcion numero\"");
+  EXPECT_EQ(count(q), 31);
   q = all;
   q.assignee.mode = RefFilter::Mode::none;
   EXPECT_EQ(count(q), 31);

@@ -48,6 +48,8 @@ Id EventRepo::append(const Event& e) {
   // The ticket's latest event, for the unread marks of the queues.
   conn().exec("UPDATE tickets SET last_event_id = $2, last_event_by = $3 WHERE id = $1",
               {e.ticket_id, id, opt(e.actor_id)});
+  if ((e.kind == EventKind::reply || e.kind == EventKind::note) && !e.body.empty())
+    note_search_ticket(e.ticket_id);
   note_event({e.ticket_id, id});
   return id;
 }

@@ -13,6 +13,9 @@ class Repo {
   Dialect dialect() const { return m_tx.m_c.dialect(); }
   void note_event(EventRef r) { m_tx.m_new_events.push_back(r); }
   void note_job() { ++m_tx.m_new_jobs; }
+  // The ticket's or article's text changed: index it again at commit.
+  void note_search_ticket(Id id) { m_tx.m_search_tickets.insert(id); }
+  void note_search_article(Id id) { m_tx.m_search_articles.insert(id); }
   std::map<std::string, std::optional<std::string>, std::less<>>& settings_memo() {
     return m_tx.m_settings;
   }

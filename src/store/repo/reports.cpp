@@ -69,4 +69,42 @@ ReportRepo::Escalations ReportRepo::escalations(Instant from, Instant to) {
   return e;
 }
 
+ReportRepo::Knowledge ReportRepo::knowledge(Instant from, Instant to, int top) {
+  Knowledge k;
+  const Params period{at(from), at(to)};
+  conn().query(
+      "SELECT COUNT(*), COALESCE(SUM(CASE WHEN t.support_level = 1 AND NOT EXISTS (SELECT 1 FROM "
+      "events e WHERE e.ticket_id = t.id AND ((e.kind = 'escalation' AND e.field = "
+      "'support_level') OR (e.kind = 'status_change' AND e.old_value = 'resolved' AND "
+      "e.new_value NOT IN ('closed', 'resolved')))) THEN 1 ELSE 0 END), 0) FROM tickets t WHERE "
+      "t.resolved_at >= $1 AND t.resolved_at < $2",
+      period, [&](const Row& r) {
+        k.resolved = r.i64(0);
+        k.first_contact = r.i64(1);
+      });
+  conn().query("SELECT COUNT(*) FROM deflections WHERE created_at >= $1 AND created_at < $2",
+               period, [&](const Row& r) { k.deflections = r.i64(0); });
+  conn().query("SELECT COUNT(*) FROM ticket_solutions WHERE created_at >= $1 AND created_at < $2",
+               period, [&](const Row& r) { k.solutions_linked = r.i64(0); });
+  conn().query(
+      "SELECT COUNT(*) FROM articles WHERE status = 'published' AND published_at >= $1 AND "
+      "published_at < $2",
+      period, [&](const Row& r) { k.articles_published = r.i64(0); });
+  conn().query(
+      "SELECT COALESCE(SUM(helpful), 0), COUNT(*) FROM article_votes WHERE created_at >= $1 AND "
+      "created_at < $2",
+      period, [&](const Row& r) {
+        k.helpful_yes = r.i64(0);
+        k.helpful_no = r.i64(1) - k.helpful_yes;
+      });
+  conn().query(
+      "SELECT d.article_id, COALESCE(a.title, ''), COUNT(*) FROM deflections d LEFT JOIN "
+      "articles a ON a.id = d.article_id WHERE d.created_at >= $1 AND d.created_at < $2 AND "
+      "d.article_id IS NOT NULL GROUP BY d.article_id, a.title ORDER BY 3 DESC, 1 LIMIT $3",
+      {at(from), at(to), std::int64_t{top}}, [&](const Row& r) {
+        k.top_deflecting.push_back({r.i64(0), r.text(1), r.i64(2)});
+      });
+  return k;
+}
+
 }  // namespace sd::store

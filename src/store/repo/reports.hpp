@@ -32,6 +32,22 @@ class ReportRepo : Repo {
     std::map<int, std::int64_t> support_level, directory_level;
   };
   Escalations escalations(Instant from, Instant to);
+
+  // The knowledge base's part in the period [from, to).
+  struct Knowledge {
+    // Tickets resolved in the period; those of them resolved at support
+    // level 1, never escalated to another level and never reopened.
+    std::int64_t resolved = 0, first_contact = 0;
+    std::int64_t deflections = 0, solutions_linked = 0, articles_published = 0;
+    std::int64_t helpful_yes = 0, helpful_no = 0;  // votes cast in the period
+    struct Top {
+      Id article_id = 0;
+      std::string title;
+      std::int64_t count = 0;
+    };
+    std::vector<Top> top_deflecting;
+  };
+  Knowledge knowledge(Instant from, Instant to, int top);
 };
 
 inline ReportRepo Tx::reports() { return ReportRepo(*this); }

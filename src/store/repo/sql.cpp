@@ -56,4 +56,18 @@ std::string Binder::any_of(const std::string& col, const std::vector<std::string
   return col + " IN (SELECT value FROM json_each(" + next(list) + "))";
 }
 
+// The scope as a condition; empty when it contains everything.
+std::string ticket_scope_sql(const TicketScope& s, Binder& b) {
+  switch (s.kind) {
+    case TicketScope::Kind::everything:
+      return {};
+    case TicketScope::Kind::own:
+      return "requester_id = " + b.next(s.requester_id);
+    case TicketScope::Kind::own_and_organisation:
+      return "(requester_id = " + b.next(s.requester_id) +
+             " OR organisation_id = " + b.next(s.organisation_id.value_or(0)) + ")";
+  }
+  return "1 = 0";
+}
+
 }  // namespace sd::store::sql

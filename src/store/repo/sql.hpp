@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/enums.hpp"
+#include "domain/scope.hpp"
 #include "domain/time.hpp"
 #include "store/db.hpp"
 
@@ -65,6 +66,10 @@ struct Binder {
   std::string any_of(const std::string& col, const std::vector<std::int64_t>& values);
   std::string any_of(const std::string& col, const std::vector<std::string>& values);
 };
+
+// The ticket scope as a condition on the columns of tickets (unqualified);
+// empty when it contains everything.
+std::string ticket_scope_sql(const TicketScope& s, Binder& b);
 
 // A WHERE clause built condition by condition.
 struct Where {

@@ -114,19 +114,32 @@ std::vector<std::string> names(const std::vector<E>& v) {
   return out;
 }
 
-// The scope as a condition; empty when it contains everything.
-std::string scope_sql(const TicketScope& s, Binder& b) {
-  switch (s.kind) {
-    case TicketScope::Kind::everything:
-      return {};
-    case TicketScope::Kind::own:
-      return "requester_id = " + b.next(s.requester_id);
-    case TicketScope::Kind::own_and_organisation:
-      return "(requester_id = " + b.next(s.requester_id) +
-             " OR organisation_id = " + b.next(s.organisation_id.value_or(0)) + ")";
-  }
-  return "1 = 0";
+}  // namespace
+
+// The tickets whose indexed text has every term. SQLite: a word found in
+// few tickets is looked up once, its tickets kept in a set the list reads;
+// one found in many is checked ticket by ticket as the list walks its
+// order, which stops as soon as the page is full.
+std::string TicketRepo::text_condition(const std::vector<SearchTerm>& terms, TicketText text,
+                                       sql::Binder& b) {
+  if (dialect() == Dialect::postgres)
+    return "id IN (SELECT ticket_id FROM ticket_search WHERE doc @@ to_tsquery('sd_search', " +
+           b.next(pg_tsquery(terms, TermMatch::all, text)) + "))";
+  const std::vector<SearchTerm> resolved = m_tx.search().index_terms(terms, true);
+  const std::string match = fts5_match(resolved, TermMatch::all, text, true);
+  std::int64_t found = 0;
+  conn().query(
+      "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH $1 LIMIT $2)",
+      {match, kFewMatches + 1}, [&](const Row& r) { found = r.i64(0); });
+  // A long prefix costs all its matches at each look-up: the set, once.
+  if (found <= kFewMatches || costly_prefix(resolved))
+    return "id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH " + b.next(match) +
+           ")";
+  return "EXISTS (SELECT 1 FROM ticket_search WHERE ticket_search MATCH " + b.next(match) +
+         " AND ticket_search.rowid = tickets.id)";
 }
+
+namespace {
 
 Params ticket_values(const Ticket& t) {
   return {name(t.type),
@@ -167,6 +180,7 @@ Id TicketRepo::insert(const Ticket& t) {
         return p;
       }(),
       [&](const Row& r) { id = r.i64(0); });
+  note_search_ticket(id);
   return id;
 }
 
@@ -174,7 +188,7 @@ std::optional<Ticket> TicketRepo::find(Id id, const TicketScope& scope, Lock loc
   Binder b(dialect());
   Where w;
   w.add("id = " + b.next(id));
-  if (auto s = scope_sql(scope, b); !s.empty()) w.add(s);
+  if (auto s = ticket_scope_sql(scope, b); !s.empty()) w.add(s);
   std::string sql = std::string("SELECT ") + kTicketCols + " FROM tickets" + w.text;
   if (lock == Lock::for_update && dialect() == Dialect::postgres) sql += " FOR UPDATE";
   std::optional<Ticket> out;
@@ -183,6 +197,12 @@ std::optional<Ticket> TicketRepo::find(Id id, const TicketScope& scope, Lock loc
 }
 
 void TicketRepo::update(Ticket& t) {
+  // Indexed again only when its text changes (most updates are of status).
+  bool text_changed = false;
+  conn().query("SELECT subject, description FROM tickets WHERE id = $1", {t.id}, [&](const Row& r) {
+    text_changed = r.text(0) != t.subject || r.text(1) != t.description;
+  });
+  if (text_changed) note_search_ticket(t.id);
   ++t.version;
   Params p = ticket_values(t);
   p.push_back(t.id);
@@ -211,7 +231,7 @@ std::vector<Id> TicketRepo::open_ids_after(Id after_id, int limit) {
 Page<Ticket> TicketRepo::list(const TicketQuery& q) {
   Binder b(dialect());
   Where w;
-  if (auto s = scope_sql(q.scope, b); !s.empty()) w.add(s);
+  if (auto s = ticket_scope_sql(q.scope, b); !s.empty()) w.add(s);
   if (is_open_set(q.categories))
     w.add(kOpenSql);
   else if (!q.categories.empty())
@@ -237,22 +257,16 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
   if (q.category_id) w.add("category_id = " + b.next(*q.category_id));
   if (q.sla_due_after) w.add(std::string(kSlaDueSql) + " > " + b.next(at(*q.sla_due_after)));
   if (q.sla_due_until) w.add(std::string(kSlaDueSql) + " <= " + b.next(at(*q.sla_due_until)));
-  if (!q.text.empty()) {
-    // Every word, folded (accents and case), in the subject or the
-    // description; the statement's text is the same for any number of words.
-    const std::vector<std::string> words = search_words(q.text);
+  if (!q.terms.empty() || q.number || q.requester_email_key) {
+    // What the search names directly (a ticket's number, a requester's
+    // email), or its words.
     std::string cond;
-    if (dialect() == Dialect::postgres) {
-      cond = "NOT EXISTS (SELECT 1 FROM unnest(" + b.next(text_array_literal(words)) +
-             "::text[]) AS w(word) WHERE strpos(sd_fold(subject || ' ' || description), w.word) = "
-             "0)";
-    } else {
-      std::string joined;
-      for (const auto& w : words) joined += (joined.empty() ? "" : " ") + w;
-      cond = "sd_contains_all(subject, description, " + b.next(joined) + ")";
-    }
-    // A ticket's number finds the ticket itself.
-    if (q.number) cond = "id = " + b.next(*q.number) + " OR " + cond;
+    auto either = [&](const std::string& c) { cond += (cond.empty() ? "" : " OR ") + c; };
+    if (q.number) either("id = " + b.next(*q.number));
+    if (q.requester_email_key)
+      either("requester_id IN (SELECT u.id FROM users u WHERE u.email_key = " +
+             b.next(*q.requester_email_key) + ")");
+    if (!q.terms.empty()) either(text_condition(q.terms, q.text, b));
     w.add("(" + cond + ")");
   }
   const SortExpr sort = sort_expr(q.sort);
@@ -339,7 +353,7 @@ QueueCounts TicketRepo::queue_counts(Id agent_id, const TicketScope& scope, Inst
   Where w;
   w.add(kOpenSql);
   const std::string me = b.next(agent_id);
-  if (auto s = scope_sql(scope, b); !s.empty()) w.add(s);
+  if (auto s = ticket_scope_sql(scope, b); !s.empty()) w.add(s);
   conn().query(
       "SELECT support_level, COUNT(*), SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 "
       "END), SUM(CASE WHEN assignee_id = " +
@@ -359,7 +373,7 @@ QueueCounts TicketRepo::queue_counts(Id agent_id, const TicketScope& scope, Inst
     Binder sb(dialect());
     Where sw;
     sw.add(kOpenSql);
-    if (auto s = scope_sql(scope, sb); !s.empty()) sw.add(s);
+    if (auto s = ticket_scope_sql(scope, sb); !s.empty()) sw.add(s);
     const std::string n = sb.next(at(now)), until = sb.next(at(now + window));
     sw.add(std::string(kSlaDueSql) + " <= " + until);
     conn().query(std::string("SELECT SUM(CASE WHEN ") + kSlaDueSql + " <= " + n +

@@ -12,8 +12,12 @@
 #include "domain/scope.hpp"
 #include "store/repo/page.hpp"
 #include "store/repo/repo.hpp"
+#include "store/repo/search.hpp"
 
 namespace sd::store {
+namespace sql {
+struct Binder;
+}
 
 enum class TicketSort {
   id,
@@ -51,8 +55,14 @@ struct TicketQuery {
   RefFilter group;
   std::optional<Id> requester_id;
   std::optional<Id> category_id;
-  std::string text;          // substring of subject or description
-  std::optional<Id> number;  // the ticket whose number `text` is (SD-000123, 123)
+  // Words to find (domain/search.hpp parse_search), all of them, in the
+  // search index (store/repo/search.hpp); `text` says whether notes count.
+  std::vector<SearchTerm> terms;
+  TicketText text = TicketText::public_only;
+  std::optional<Id> number;  // a ticket named by number, listed whatever its text
+  // The tickets of the requester with this email key (domain/email.hpp
+  // email_key), listed whatever their text.
+  std::optional<std::string> requester_email_key;
   // The next service-level due after `sla_due_after` and at or before
   // `sla_due_until` (breached: until now; breaching soon: after now, until
   // a window ahead).
@@ -90,6 +100,12 @@ class TicketRepo : Repo {
   Page<Ticket> list(const TicketQuery& q);
   std::int64_t count();
   QueueCounts queue_counts(Id agent_id, const TicketScope& scope, Instant now, Duration window);
+
+  // Up to this many matches, a text filter is a set of ids.
+  static constexpr std::int64_t kFewMatches = 20'000;
+
+ private:
+  std::string text_condition(const std::vector<SearchTerm>& terms, TicketText text, sql::Binder& b);
 };
 
 inline TicketRepo Tx::tickets() { return TicketRepo(*this); }

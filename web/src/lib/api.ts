@@ -1,6 +1,16 @@
 // The one door to the REST API: JSON in and out, the session cookie, the CSRF
 // header on every call that changes something, and the 401 -> sign-in rule.
 import type {
+  Article,
+  ArticleFields,
+  ArticleSuggestion,
+  ArticleSummary,
+  ArticleVersion,
+  ArticleVotes,
+  DeskSettings,
+  KnowledgeReport,
+  SearchItem,
+  TicketSolution,
   Attachment,
   InboundMail,
   Mailbox,
@@ -196,6 +206,33 @@ export interface SlaReportQuery extends Query {
 export function slaReportCsv(q: SlaReportQuery): string {
   return '/api/v1/reports/sla' + queryString({ ...q, format: 'csv' });
 }
+
+export interface ArticleQuery extends Query {
+  q?: string;
+  language?: string;
+  visibility?: string;
+  status?: string;
+  category_id?: string | number;
+  tag?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface SearchQuery extends Query {
+  q: string;
+  kind?: string; // ticket | article; both when left out
+  type?: string;
+  status?: string;
+  category_id?: string | number;
+  from?: string;
+  to?: string;
+  language?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** An article's version as the entity tag If-Match names. */
+const articleTag = (version: number) => `"${version}"`;
 
 export interface NewTicket {
   type: string;
@@ -400,4 +437,38 @@ export const api = {
   retryInbound: (id: number, accept: boolean) => post<InboundMail>(`/admin/inbound-mail/${id}/retry`, { accept }),
   ticketMail: (id: number) => get<{ items: InboundMail[] }>(`/tickets/${id}/mail`),
   ticketAttachments: (id: number) => get<{ items: Attachment[] }>(`/tickets/${id}/attachments`),
+
+  // The knowledge base (issue 10). An edit names the version it was made on;
+  // a 412 means someone saved the article meanwhile.
+  articles: (q: ArticleQuery) => get<Page<ArticleSummary>>('/articles', q),
+  article: (id: number) => get<Article>(`/articles/${id}`),
+  createArticle: (a: ArticleFields) => post<Article>('/articles', a),
+  updateArticle: (id: number, fields: Partial<ArticleFields>, version: number | null) =>
+    requestVersioned<Article>('PATCH', `/articles/${id}`, fields, {
+      ifMatch: version === null ? null : articleTag(version),
+    }).then((r) => r.data),
+  deleteArticle: (id: number) => del(`/articles/${id}`),
+  articleVersions: (id: number) => get<{ items: ArticleVersion[] }>(`/articles/${id}/versions`),
+  voteArticle: (id: number, helpful: boolean) => post<ArticleVotes>(`/articles/${id}/votes`, { helpful }),
+  previewArticle: (body: string) => post<{ body_html: string }>('/articles/preview', { body }),
+  articleSuggestions: (text: string, limit = 5) =>
+    get<{ items: ArticleSuggestion[] }>('/articles/suggestions', { text, limit }),
+  deflect: (article_id: number, subject: string) => post<{ id: number }>('/deflections', { article_id, subject }),
+  search: (q: SearchQuery) => get<Page<SearchItem>>('/search', q),
+  suggestedArticles: (ticketId: number) =>
+    get<{ items: ArticleSuggestion[] }>(`/tickets/${ticketId}/suggested-articles`),
+  solutions: (ticketId: number) => get<{ items: TicketSolution[] }>(`/tickets/${ticketId}/solutions`),
+  linkSolution: (ticketId: number, article_id: number) =>
+    post<TicketSolution>(`/tickets/${ticketId}/solutions`, { article_id }),
+  articleDraft: (ticketId: number) => post<Article>(`/tickets/${ticketId}/article-draft`, undefined),
+  knowledgeReport: (q: { from?: string; to?: string }) => get<KnowledgeReport>('/reports/knowledge', q),
+  // The server keeps it as /settings/knowledge-base {"agents_publish"} (PUT), like the other settings.
+  settings: () =>
+    get<{ agents_publish: boolean }>('/settings/knowledge-base').then(
+      (r): DeskSettings => ({ kb_agents_publish: r.agents_publish }),
+    ),
+  saveSettings: (s: DeskSettings) =>
+    put<{ agents_publish: boolean }>('/settings/knowledge-base', { agents_publish: s.kb_agents_publish }).then(
+      (r): DeskSettings => ({ kb_agents_publish: r.agents_publish }),
+    ),
 };

@@ -88,7 +88,8 @@ export type EventKind =
   | 'return' // sent back down to a lower support level
   | 'sla_warning' // a service-level target at its warning threshold (field: the target)
   | 'sla_breach' // a service-level target missed
-  | 'mail_failed'; // internal: mail the desk sent was refused for good (new_value: to whom; body: why)
+  | 'mail_failed' // internal: mail the desk sent was refused for good (new_value: to whom; body: why)
+  | 'solution_linked'; // public: an article linked as the solution (body: its title, then its text; new_value: its id)
 
 export interface TicketEvent {
   id: number;
@@ -440,4 +441,147 @@ export interface SlaReport {
   items: SlaReportRow[];
   totals: SlaReportRow;
   escalations: { support_level: Record<string, number>; directory_level: Record<string, number> };
+}
+
+// The knowledge base, search and immediate solutions (issue 10).
+
+export const ARTICLE_VISIBILITIES = ['public', 'internal'] as const;
+export type ArticleVisibility = (typeof ARTICLE_VISIBILITIES)[number];
+
+export const ARTICLE_STATUSES = ['draft', 'published'] as const;
+export type ArticleStatus = (typeof ARTICLE_STATUSES)[number];
+
+/** An article as lists give it: no body, an excerpt of its plain text instead. */
+export interface ArticleSummary {
+  id: number;
+  title: string;
+  language: Language;
+  visibility: ArticleVisibility;
+  status: ArticleStatus;
+  category_id: number | null;
+  category_name: string | null;
+  tags: string[];
+  version: number;
+  author_id: number;
+  author_name: string;
+  updated_by_id: number;
+  updated_by_name: string;
+  created_at: string;
+  updated_at: string;
+  published_at: string | null;
+  helpful_yes: number;
+  helpful_no: number;
+  my_vote: 'yes' | 'no' | null;
+  source_ticket_id: number | null;
+  excerpt?: string;
+}
+
+/** A whole article. `body_html` is rendered and made safe by the server. */
+export interface Article extends ArticleSummary {
+  body: string;
+  body_html: string;
+}
+
+/** What an article is written from: create takes all, PATCH any of these. */
+export interface ArticleFields {
+  title: string;
+  body: string;
+  language: Language;
+  visibility: ArticleVisibility;
+  status: ArticleStatus;
+  category_id: number | null;
+  tags: string[];
+}
+
+export interface DiffLine {
+  op: 'equal' | 'insert' | 'delete';
+  text: string;
+}
+
+/** One stored version; `diff` is its body's line diff against the one before. */
+export interface ArticleVersion {
+  version: number;
+  title: string;
+  body: string;
+  status: ArticleStatus;
+  visibility: ArticleVisibility;
+  language: Language;
+  category_id: number | null;
+  tags: string[];
+  editor_id: number;
+  editor_name: string;
+  created_at: string;
+  diff: DiffLine[];
+}
+
+export interface ArticleVotes {
+  helpful_yes: number;
+  helpful_no: number;
+  my_vote: 'yes' | 'no' | null;
+}
+
+/** An article that may answer a text (a subject being typed, a ticket). `snippet` is safe HTML. */
+export interface ArticleSuggestion {
+  id: number;
+  title: string;
+  snippet: string;
+  language: Language;
+  visibility: ArticleVisibility;
+  status?: ArticleStatus;
+}
+
+export type SearchKind = 'ticket' | 'article';
+
+/** A search hit. `snippet` is safe HTML: escaped text with the matches in <mark>. */
+export type SearchItem =
+  | {
+      kind: 'ticket';
+      id: number;
+      title: string;
+      snippet: string;
+      updated_at: string;
+      number: string;
+      status: Status;
+      type: TicketType;
+    }
+  | {
+      kind: 'article';
+      id: number;
+      title: string;
+      snippet: string;
+      updated_at: string;
+      language: Language;
+      visibility: ArticleVisibility;
+      status: ArticleStatus;
+    };
+
+/** An article linked as a ticket's solution. */
+export interface TicketSolution {
+  ticket_id: number;
+  article_id: number;
+  article_title: string;
+  language: Language;
+  linked_by: number | null; // null: linked by the desk itself
+  linked_by_name?: string;
+  linked_at: string;
+  event_id: number | null;
+}
+
+export interface KnowledgeReport {
+  from: string;
+  to: string;
+  resolved: number;
+  first_contact: number;
+  first_contact_rate: number | null;
+  deflections: number;
+  solutions_linked: number;
+  articles_published: number;
+  helpful_yes: number;
+  helpful_no: number;
+  top_deflecting: { article_id: number; title: string; count: number }[];
+}
+
+/** The desk's general settings (GET/PATCH /settings). */
+export interface DeskSettings {
+  kb_agents_publish: boolean;
 }

@@ -1,0 +1,381 @@
+#include "store/repo/search.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "domain/text.hpp"
+#include "store/repo/sql.hpp"
+
+namespace sd::store {
+namespace {
+
+using namespace sql;
+
+// Weights of the columns (FTS5 bm25 takes one per column, in order):
+// a word in the subject or title says more than one in a reply.
+// Scores come back as integers, millionths, higher better (a Row has no
+// floating-point reader, and text would depend on the locale).
+constexpr const char* kTicketBm25 =
+    "CAST(-1000000 * bm25(ticket_search, 10.0, 4.0, 2.0, 1.0) AS INTEGER)";
+constexpr const char* kArticleBm25 =
+    "CAST(-1000000 * bm25(article_search, 10.0, 1.0, 5.0) AS INTEGER)";
+
+// Words hold letters, digits and marks only (domain/search.hpp); quotes
+// and backslashes cannot occur, but are dropped all the same.
+std::string clean(const std::string& words) {
+  std::string out;
+  for (char c : words)
+    if (c != '"' && c != '\'' && c != '\\') out += c;
+  return out;
+}
+
+// Conditions on tickets (alias t) for the filters and the scope.
+void ticket_filters(const TicketSearch& f, Binder& b, Where& w) {
+  if (auto s = ticket_scope_sql(f.scope, b); !s.empty()) w.add(s);
+  std::vector<std::string> names;
+  for (auto v : f.types) names.emplace_back(to_string(v));
+  if (!names.empty()) w.add(b.any_of("t.type", names));
+  names.clear();
+  for (auto v : f.statuses) names.emplace_back(to_string(v));
+  if (!names.empty()) w.add(b.any_of("t.status", names));
+  if (f.category_id) w.add("t.category_id = " + b.next(*f.category_id));
+  if (f.updated_from) w.add("t.updated_at >= " + b.next(at(*f.updated_from)));
+  if (f.updated_to) w.add("t.updated_at <= " + b.next(at(*f.updated_to)));
+}
+
+void article_filters(const ArticleSearch& f, Binder& b, Where& w) {
+  if (f.published_public_only) w.add("a.visibility = 'public' AND a.status = 'published'");
+  if (f.visibility) w.add("a.visibility = " + b.next(name(*f.visibility)));
+  if (f.status) w.add("a.status = " + b.next(name(*f.status)));
+  if (f.language) w.add("a.language = " + b.next(*f.language));
+  if (f.category_id) w.add("a.category_id = " + b.next(*f.category_id));
+  if (f.updated_from) w.add("a.updated_at >= " + b.next(at(*f.updated_from)));
+  if (f.updated_to) w.add("a.updated_at <= " + b.next(at(*f.updated_to)));
+}
+
+// PostgreSQL's ts_headline drops what looks like markup: its text goes in
+// with < > & as stand-ins (domain/search.hpp), which snippet_html turns back.
+std::string headline_text(const std::string& expr) {
+  return "translate(" + expr + ", '<>&', U&'\\E000\\E001\\E002')";
+}
+
+// The scope keeps the search to a few tickets: walk those, not the index.
+bool narrow_scope(const TicketScope& s) { return s.kind != TicketScope::Kind::everything; }
+
+}  // namespace
+
+std::string fts5_match(const std::vector<SearchTerm>& terms, TermMatch match, TicketText text,
+                       bool tickets) {
+  std::string expr;
+  for (const auto& t : terms) {
+    const std::string words = clean(t.words);
+    if (words.empty()) continue;
+    if (!expr.empty()) expr += match == TermMatch::all ? " AND " : " OR ";
+    expr += "\"" + words + "\"";
+    if (t.prefix) expr += "*";
+  }
+  if (expr.empty()) return expr;
+  if (tickets && text == TicketText::public_only) return "{subject body replies} : (" + expr + ")";
+  return expr;
+}
+
+std::string pg_tsquery(const std::vector<SearchTerm>& terms, TermMatch match, TicketText text) {
+  // Each term as typed, quoted: PostgreSQL's parser splits it into lexemes
+  // (a phrase, when several) as it split the tickets' text.
+  const char* weights = text == TicketText::public_only ? "ABC" : "";
+  std::string q;
+  for (const auto& t : terms) {
+    const std::string typed = clean(t.text.empty() ? t.words : t.text);
+    if (typed.find_first_not_of(' ') == std::string::npos) continue;
+    if (!q.empty()) q += match == TermMatch::all ? " & " : " | ";
+    q += "'" + typed + "'";
+    if (t.prefix || *weights) q += ":";
+    if (t.prefix) q += "*";
+    q += weights;
+  }
+  return q;
+}
+
+std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms, TermMatch match,
+                                           const TicketSearch& f, int offset, int limit) {
+  std::vector<SearchHit> hits;
+  Binder b(dialect());
+  Where w;
+  const bool pg = dialect() == Dialect::postgres;
+  const std::vector<SearchTerm> resolved = index_terms(terms, true);
+  std::string sql;
+  if (pg) {
+    const std::string q = pg_tsquery(terms, match, f.text);
+    if (q.empty()) return hits;
+    const std::string qp = b.next(q);
+    w.add("s.doc @@ q.q");
+    ticket_filters(f, b, w);
+    sql =
+        "SELECT c.id, c.score FROM (SELECT s.ticket_id AS id, (1000000 * ts_rank(s.doc, "
+        "q.q))::bigint AS score "
+        "FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id CROSS JOIN (SELECT "
+        "to_tsquery('sd_search', " +
+        qp + ") AS q) q" + w.text + " ORDER BY s.ticket_id DESC LIMIT " +
+        std::to_string(kTicketWindow) + ") c ORDER BY c.score DESC, c.id DESC LIMIT " +
+        b.next(std::int64_t{limit}) + " OFFSET " + b.next(std::int64_t{offset});
+    conn().query(sql, b.params, [&](const Row& r) {
+      SearchHit h;
+      h.id = r.i64(0);
+      h.score = static_cast<double>(r.i64(1)) / 1e6;
+      hits.push_back(std::move(h));
+    });
+  } else {
+    const std::string m = fts5_match(resolved, match, f.text, true);
+    if (m.empty()) return hits;
+    const std::string mp = b.next(m);
+    w.add("ticket_search MATCH " + mp);
+    const bool filtered = narrow_scope(f.scope) || !f.types.empty() || !f.statuses.empty() ||
+                          f.category_id || f.updated_from || f.updated_to;
+    std::string from = "ticket_search";
+    if (filtered) {
+      w.add("ticket_search.rowid = t.id");
+      ticket_filters(f, b, w);
+      // A narrow scope walks its own tickets and looks each up in the
+      // index; otherwise the index leads, newest match first.
+      from = narrow_scope(f.scope) ? "tickets t CROSS JOIN ticket_search"
+                                   : "ticket_search CROSS JOIN tickets t";
+    }
+    const std::string matches = " FROM " + from + w.text;
+    std::int64_t found = 0;
+    conn().query(
+        "SELECT COUNT(*) FROM (SELECT 1" + matches + " LIMIT " + std::to_string(kRankAll + 1) + ")",
+        b.params, [&](const Row& r) { found = r.i64(0); });
+    if (found <= kRankAll) {
+      // Few: all of them ranked by bm25 (whose weights of each word come
+      // from counting its matches, cheap when they are few).
+      Params p = b.params;
+      p.push_back(std::int64_t{limit});
+      p.push_back(std::int64_t{offset});
+      conn().query(std::string("SELECT ticket_search.rowid, ") + kTicketBm25 + matches +
+                       " ORDER BY 2 DESC, ticket_search.rowid DESC LIMIT $" +
+                       std::to_string(b.params.size() + 1) + " OFFSET $" +
+                       std::to_string(b.params.size() + 2),
+                   p, [&](const Row& r) {
+                     SearchHit h;
+                     h.id = r.i64(0);
+                     h.score = static_cast<double>(r.i64(1)) / 1e6;
+                     hits.push_back(std::move(h));
+                   });
+    } else {
+      // Many (a word in half the desk): the newest kTicketWindow, those
+      // with the words in their subject first. bm25 would count every
+      // match of every word first (tens of milliseconds at a million).
+      std::vector<Id> window;
+      conn().query("SELECT ticket_search.rowid" + matches +
+                       " ORDER BY ticket_search.rowid DESC LIMIT " + std::to_string(kTicketWindow),
+                   b.params, [&](const Row& r) { window.push_back(r.i64(0)); });
+      std::set<Id> in_subject;
+      if (!window.empty())
+        conn().query(
+            "SELECT rowid FROM ticket_search WHERE ticket_search MATCH $1 AND rowid >= $2",
+            {"{subject} : (" + fts5_match(resolved, match, TicketText::with_notes, false) + ")",
+             window.back()},
+            [&](const Row& r) { in_subject.insert(r.i64(0)); });
+      std::stable_partition(window.begin(), window.end(),
+                            [&](Id id) { return in_subject.count(id) > 0; });
+      for (std::size_t i = static_cast<std::size_t>(offset);
+           i < window.size() && hits.size() < static_cast<std::size_t>(limit); ++i) {
+        SearchHit h;
+        h.id = window[i];
+        h.score = in_subject.count(h.id) ? 2.0 : 1.0;
+        hits.push_back(std::move(h));
+      }
+    }
+  }
+  // Snippets for the page alone.
+  for (auto& h : hits) {
+    if (pg) {
+      const char* notes = f.text == TicketText::with_notes ? " || E'\\n' || s.notes" : "";
+      conn().query("SELECT ts_headline('sd_search', " +
+                       headline_text(std::string("t.description || E'\\n' || s.replies") + notes) +
+                       ", to_tsquery('sd_search', $1), 'StartSel=' || chr(1) || ', StopSel=' || "
+                       "chr(2) || ', MaxWords=30, MinWords=12, MaxFragments=2, "
+                       "FragmentDelimiter=\" … \"') FROM ticket_search s JOIN tickets t ON t.id = "
+                       "s.ticket_id WHERE s.ticket_id = $2",
+                   {pg_tsquery(resolved, match, f.text), h.id},
+                   [&](const Row& r) { h.snippet = r.text(0); });
+    } else if (f.text == TicketText::with_notes) {
+      conn().query(
+          "SELECT snippet(ticket_search, -1, char(1), char(2), '…', 24) FROM ticket_search "
+          "WHERE ticket_search MATCH $1 AND rowid = $2",
+          {fts5_match(resolved, match, f.text, true), h.id},
+          [&](const Row& r) { h.snippet = r.text(0); });
+    } else {
+      // Never a snippet of the notes: only the columns requesters read.
+      conn().query(
+          "SELECT snippet(ticket_search, 1, char(1), char(2), '…', 24), snippet(ticket_search, "
+          "2, char(1), char(2), '…', 24), snippet(ticket_search, 0, char(1), char(2), '…', 24) "
+          "FROM ticket_search WHERE ticket_search MATCH $1 AND rowid = $2",
+          {fts5_match(resolved, match, f.text, true), h.id}, [&](const Row& r) {
+            for (int c = 0; c < 3; ++c)
+              if (r.text(c).find(kMarkOpen) != std::string::npos) {
+                h.snippet = r.text(c);
+                return;
+              }
+            h.snippet = r.text(0);
+          });
+    }
+  }
+  return hits;
+}
+
+std::vector<SearchHit> SearchRepo::articles(const std::vector<SearchTerm>& terms, TermMatch match,
+                                            const ArticleSearch& f, int offset, int limit) {
+  std::vector<SearchHit> hits;
+  Binder b(dialect());
+  Where w;
+  const bool pg = dialect() == Dialect::postgres;
+  std::string sql;
+  if (pg) {
+    const std::string q = pg_tsquery(terms, match, TicketText::with_notes);
+    if (q.empty()) return hits;
+    const std::string qp = b.next(q);
+    w.add("a.doc @@ q.q");
+    article_filters(f, b, w);
+    sql = "SELECT a.id, (1000000 * ts_rank(a.doc, q.q))::bigint, ts_headline('sd_search', " +
+          headline_text("a.body_text") +
+          ", q.q, "
+          "'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12') "
+          "FROM articles a CROSS JOIN (SELECT to_tsquery('sd_search', " +
+          qp + ") AS q) q" + w.text + " ORDER BY 2 DESC, a.id DESC LIMIT " +
+          b.next(std::int64_t{limit}) + " OFFSET " + b.next(std::int64_t{offset});
+  } else {
+    const std::string m =
+        fts5_match(index_terms(terms, false), match, TicketText::with_notes, false);
+    if (m.empty()) return hits;
+    w.add("article_search MATCH " + b.next(m));
+    w.add("a.id = article_search.rowid");
+    article_filters(f, b, w);
+    sql = std::string("SELECT a.id, ") + kArticleBm25 +
+          ", snippet(article_search, 1, char(1), char(2), '…', 24) FROM article_search CROSS "
+          "JOIN articles a" +
+          w.text + " ORDER BY 2 DESC, a.id DESC LIMIT " + b.next(std::int64_t{limit}) + " OFFSET " +
+          b.next(std::int64_t{offset});
+  }
+  conn().query(sql, b.params, [&](const Row& r) {
+    SearchHit h;
+    h.id = r.i64(0);
+    h.score = static_cast<double>(r.i64(1)) / 1e6;
+    h.snippet = r.text(2);
+    hits.push_back(std::move(h));
+  });
+  return hits;
+}
+
+namespace {
+
+// The last `max` characters of `s` (UTF-8), whole characters only.
+std::string last_chars(const std::string& s, std::size_t max) {
+  std::size_t chars = 0, start = s.size();
+  while (start > 0 && chars < max) {
+    --start;
+    if ((static_cast<unsigned char>(s[start]) & 0xC0) != 0x80) ++chars;
+  }
+  return s.substr(start);
+}
+
+constexpr std::size_t kKeptCommentChars = 100'000;
+
+}  // namespace
+
+std::vector<SearchTerm> SearchRepo::index_terms(const std::vector<SearchTerm>& terms,
+                                                bool tickets) {
+  std::vector<SearchTerm> out = terms;
+  if (dialect() == Dialect::postgres) return out;
+  for (auto& t : out) {
+    if (!t.prefix) continue;
+    const auto sp = t.words.rfind(' ');
+    const std::string last = sp == std::string::npos ? t.words : t.words.substr(sp + 1);
+    if (utf8_length(last) <= kIndexedPrefix) continue;
+    // A long word that is itself in the index is taken as it is.
+    bool exact = false;
+    conn().query(tickets ? "SELECT 1 FROM ticket_search WHERE ticket_search MATCH $1 LIMIT 1"
+                         : "SELECT 1 FROM article_search WHERE article_search MATCH $1 LIMIT 1",
+                 {"\"" + clean(t.words) + "\""}, [&](const Row&) { exact = true; });
+    if (exact) t.prefix = false;
+  }
+  return out;
+}
+
+bool costly_prefix(const std::vector<SearchTerm>& terms) {
+  for (const auto& t : terms) {
+    if (!t.prefix) continue;
+    const auto sp = t.words.rfind(' ');
+    if (utf8_length(sp == std::string::npos ? t.words : t.words.substr(sp + 1)) > kIndexedPrefix)
+      return true;
+  }
+  return false;
+}
+
+void SearchRepo::reindex(const std::set<Id>& tickets, const std::set<Id>& articles) {
+  if (dialect() == Dialect::postgres) {
+    if (!tickets.empty()) {
+      Binder b(dialect());
+      const std::vector<std::int64_t> ids(tickets.begin(), tickets.end());
+      const std::string in = b.any_of("t.id", ids);
+      conn().exec(
+          "INSERT INTO ticket_search (ticket_id, replies, notes, doc) SELECT x.id, x.replies, "
+          "x.notes, sd_ticket_doc(x.subject, x.description, x.replies, x.notes) FROM (SELECT "
+          "t.id, t.subject, t.description, right(COALESCE((SELECT string_agg(e.body, E'\\n' "
+          "ORDER BY e.id) FROM events e WHERE e.ticket_id = t.id AND e.kind IN ('reply', 'note') "
+          "AND e.internal = 0 AND e.body <> ''), ''), 100000) AS replies, "
+          "right(COALESCE((SELECT string_agg(e.body, E'\\n' ORDER BY e.id) FROM events e WHERE "
+          "e.ticket_id = t.id AND e.kind IN ('reply', 'note') AND e.internal <> 0 AND e.body <> "
+          "''), ''), 100000) AS notes FROM tickets t WHERE " +
+              in +
+              ") x ON CONFLICT (ticket_id) DO UPDATE SET replies = EXCLUDED.replies, notes = "
+              "EXCLUDED.notes, doc = EXCLUDED.doc",
+          b.params);
+    }
+    if (!articles.empty()) {
+      Binder b(dialect());
+      const std::vector<std::int64_t> ids(articles.begin(), articles.end());
+      conn().exec("UPDATE articles SET doc = sd_article_doc(title, tags, body_text) WHERE " +
+                      b.any_of("id", ids),
+                  b.params);
+    }
+    return;
+  }
+  // SQLite: each row read first, then one statement per change, written
+  // without a statement journal (a row by its rowid).
+  for (Id id : tickets) {
+    std::optional<std::pair<std::string, std::string>> text;
+    conn().query("SELECT subject, description FROM tickets WHERE id = $1", {id},
+                 [&](const Row& r) { text.emplace(r.text(0), r.text(1)); });
+    std::string replies, notes;
+    if (text)
+      conn().query(
+          "SELECT body, internal FROM events WHERE ticket_id = $1 AND kind IN ('reply', 'note') "
+          "AND body <> '' ORDER BY id",
+          {id}, [&](const Row& r) {
+            std::string& to = r.i64(1) != 0 ? notes : replies;
+            if (!to.empty()) to += '\n';
+            to += r.text(0);
+          });
+    conn().exec("DELETE FROM ticket_search WHERE rowid = $1", {id});
+    if (text)
+      conn().exec(
+          "INSERT INTO ticket_search (rowid, subject, body, replies, notes) VALUES ($1, $2, $3, "
+          "$4, $5)",
+          {id, text->first, text->second, last_chars(replies, kKeptCommentChars),
+           last_chars(notes, kKeptCommentChars)});
+  }
+  for (Id id : articles) {
+    std::optional<std::array<std::string, 3>> text;
+    conn().query("SELECT title, body_text, tags FROM articles WHERE id = $1", {id},
+                 [&](const Row& r) {
+                   text = {r.text(0), r.text(1), r.text(2)};
+                 });
+    conn().exec("DELETE FROM article_search WHERE rowid = $1", {id});
+    if (text)
+      conn().exec("INSERT INTO article_search (rowid, title, body, tags) VALUES ($1, $2, $3, $4)",
+                  {id, (*text)[0], (*text)[1], (*text)[2]});
+  }
+}
+
+}  // namespace sd::store
