@@ -234,9 +234,14 @@ Result<Response> list_tickets(Ctx& ctx) {
   if (!category) return category.error();
   q.category_id = *category;
   if (auto text = ctx.param("q"); text && text->find_first_not_of(' ') != std::string::npos) {
-    // The search index, read as the search does (domain/search.hpp).
+    // The search index, read as the search does (domain/search.hpp). The
+    // queue filter takes text without a letter or digit as a search that
+    // finds nothing ("*" is no error in a filter box).
     auto parsed = parse_search(*text);
+    if (!parsed && search_finds_nothing(*text))
+      parsed = SearchQuery{{}, std::nullopt, std::nullopt, true};
     if (!parsed) return parsed.error();
+    q.nothing = parsed->nothing;
     q.terms = std::move(parsed->terms);
     q.number = parsed->ticket_number;
     if (parsed->email) q.requester_email_key = email_key(*parsed->email);

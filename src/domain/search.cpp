@@ -193,6 +193,10 @@ Result<SearchQuery> parse_search(std::string_view q) {
   return out;
 }
 
+bool search_finds_nothing(std::string_view q) {
+  return is_valid_utf8(q) && utf8_length(q) <= kMaxSearchChars && words_of(q).empty();
+}
+
 std::vector<SearchTerm> significant_terms(std::string_view text, std::size_t max) {
   static const std::set<std::string, std::less<>> kCommon = {
       // Spanish

@@ -38,6 +38,7 @@ struct SearchQuery {
   // query) and an email address.
   std::optional<Id> ticket_number;
   std::optional<std::string> email;  // as normalize_email gives it
+  bool nothing = false;              // can find nothing (see search_finds_nothing)
 };
 
 constexpr std::size_t kMaxSearchChars = 500;
@@ -51,6 +52,11 @@ constexpr std::size_t kMaxSearchTerms = 16;
 // than kMaxSearchChars, more than kMaxSearchTerms terms, or nothing to
 // search for.
 Result<SearchQuery> parse_search(std::string_view q);
+
+// Text that is a search for nothing: valid UTF-8 within the limits, but
+// without a letter or digit ("*", "%", "\""). parse_search refuses it; a
+// filter box may take it as finding nothing instead.
+bool search_finds_nothing(std::string_view q);
 
 // The words of free text worth matching when any of them may (a subject
 // being typed, a ticket to suggest articles for): three letters or more,

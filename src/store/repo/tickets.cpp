@@ -257,6 +257,7 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
   if (q.category_id) w.add("category_id = " + b.next(*q.category_id));
   if (q.sla_due_after) w.add(std::string(kSlaDueSql) + " > " + b.next(at(*q.sla_due_after)));
   if (q.sla_due_until) w.add(std::string(kSlaDueSql) + " <= " + b.next(at(*q.sla_due_until)));
+  if (q.nothing) w.add("1 = 0");
   if (!q.terms.empty() || q.number || q.requester_email_key) {
     // What the search names directly (a ticket's number, a requester's
     // email), or its words.

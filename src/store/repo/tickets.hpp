@@ -63,6 +63,7 @@ struct TicketQuery {
   // The tickets of the requester with this email key (domain/email.hpp
   // email_key), listed whatever their text.
   std::optional<std::string> requester_email_key;
+  bool nothing = false;  // a search that can find nothing (domain/search.hpp): an empty list
   // The next service-level due after `sla_due_after` and at or before
   // `sla_due_until` (breached: until now; breaching soon: after now, until
   // a window ahead).
