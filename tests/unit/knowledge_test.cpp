@@ -246,6 +246,56 @@ TEST_P(Knowledge, AWordInThousandsOfTicketsRanksSubjectsFirstAndPagesOnce) {
   EXPECT_EQ(seen.size(), static_cast<std::size_t>(store::kTicketWindow)) << "the window, each once";
 }
 
+TEST_P(Knowledge, TheQueueFilterReadsManyMatchesInEachOrderOnce) {
+  // More matches than TicketRepo::kFewMatches: by number the index leads;
+  // by another order an exact word is checked ticket by ticket and a
+  // prefix is a set. Every way gives the same tickets, each once.
+  const int many = static_cast<int>(store::TicketRepo::kFewMatches) + 50;
+  ASSERT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
+    for (int i = 0; i < many; ++i) {
+      Ticket t = make_ticket(i);
+      t.subject = i % 2 ? "Correo lento" : "Correo caído";
+      t.description = "Servidor de correo " + std::to_string(i);
+      tx.tickets().insert(t);
+    }
+    return true;
+  }));
+  auto pages = [&](const std::string& text, store::TicketSort sort, bool descending) {
+    store::TicketQuery q(TicketScope::everything());
+    q.terms = (*parse_search(text)).terms;
+    q.sort = sort;
+    q.descending = descending;
+    q.limit = 200;
+    std::vector<Id> ids;
+    for (int page = 0; page < 3; ++page) {
+      auto p = m_store->read(
+          [&](Tx& tx) -> Result<store::Page<Ticket>> { return tx.tickets().list(q); });
+      EXPECT_TRUE(p);
+      if (!p) break;
+      for (const auto& t : p->items) ids.push_back(t.id);
+      if (!p->next) break;
+      q.after = p->next;
+    }
+    return ids;
+  };
+  const auto by_number = pages("correo", store::TicketSort::id, true);
+  ASSERT_EQ(by_number.size(), 600u);
+  for (std::size_t i = 1; i < by_number.size(); ++i) ASSERT_GT(by_number[i - 1], by_number[i]);
+  EXPECT_EQ(by_number.front(), static_cast<Id>(many)) << "the newest first";
+  EXPECT_EQ(pages("corr", store::TicketSort::id, true), by_number) << "a prefix, the same";
+  const auto oldest = pages("correo", store::TicketSort::id, false);
+  ASSERT_EQ(oldest.size(), 600u);
+  EXPECT_EQ(oldest.front(), 1);
+  const auto lento = pages("correo lento", store::TicketSort::id, true);
+  ASSERT_EQ(lento.size(), 600u);
+  for (Id id : lento) EXPECT_EQ(id % 2, 0) << "ticket " << id << " is not lento";
+  for (const char* text : {"correo", "corr"}) {
+    const auto by_priority = pages(text, store::TicketSort::priority, true);
+    EXPECT_EQ(by_priority.size(), 600u) << text;
+    EXPECT_EQ(std::set<Id>(by_priority.begin(), by_priority.end()).size(), 600u) << text;
+  }
+}
+
 TEST_P(Knowledge, SnippetsAreEscapedAndMarked) {
   create(m_requester, "Error <b>grave</b> & raro", "El <script>alert(1)</script> del portal falla");
   SearchRequest r;

@@ -59,9 +59,6 @@ std::string headline_text(const std::string& expr) {
   return "translate(" + expr + ", '<>&', U&'\\E000\\E001\\E002')";
 }
 
-// The scope keeps the search to a few tickets: walk those, not the index.
-bool narrow_scope(const TicketScope& s) { return s.kind != TicketScope::Kind::everything; }
-
 }  // namespace
 
 std::string fts5_match(const std::vector<SearchTerm>& terms, TermMatch match, TicketText text,
@@ -94,6 +91,17 @@ std::string pg_tsquery(const std::vector<SearchTerm>& terms, TermMatch match, Ti
     q += weights;
   }
   return q;
+}
+
+bool SearchRepo::few_in_scope(const TicketScope& scope) {
+  Binder b(dialect());
+  Where w;
+  if (auto s = ticket_scope_sql(scope, b); !s.empty()) w.add(s);
+  std::int64_t n = 0;
+  conn().query("SELECT COUNT(*) FROM (SELECT 1 FROM tickets" + w.text + " LIMIT " +
+                   std::to_string(kRankAll + 1) + ")",
+               b.params, [&](const Row& r) { n = r.i64(0); });
+  return n <= kRankAll;
 }
 
 std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms, TermMatch match,
@@ -129,16 +137,18 @@ std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms,
     if (m.empty()) return hits;
     const std::string mp = b.next(m);
     w.add("ticket_search MATCH " + mp);
-    const bool filtered = narrow_scope(f.scope) || !f.types.empty() || !f.statuses.empty() ||
-                          f.category_id || f.updated_from || f.updated_to;
+    const bool scoped = f.scope.kind != TicketScope::Kind::everything;
+    const bool filtered = scoped || !f.types.empty() || !f.statuses.empty() || f.category_id ||
+                          f.updated_from || f.updated_to;
     std::string from = "ticket_search";
     if (filtered) {
       w.add("ticket_search.rowid = t.id");
       ticket_filters(f, b, w);
-      // A narrow scope walks its own tickets and looks each up in the
-      // index; otherwise the index leads, newest match first.
-      from = narrow_scope(f.scope) ? "tickets t CROSS JOIN ticket_search"
-                                   : "ticket_search CROSS JOIN tickets t";
+      // A scope of few tickets walks them and looks each up in the index;
+      // otherwise (staff, or a requester with thousands) the index leads,
+      // newest match first.
+      from = scoped && few_in_scope(f.scope) ? "tickets t CROSS JOIN ticket_search"
+                                             : "ticket_search CROSS JOIN tickets t";
     }
     const std::string matches = " FROM " + from + w.text;
     std::int64_t found = 0;

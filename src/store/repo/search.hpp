@@ -81,6 +81,10 @@ class SearchRepo : Repo {
   // has hundreds (measured: 3.5 ms a ticket at 30,000 tickets, growing with
   // the index, against 0.1 ms once at the end).
   void reindex(const std::set<Id>& tickets, const std::set<Id>& articles);
+
+ private:
+  // Whether the scope holds at most kRankAll tickets.
+  bool few_in_scope(const TicketScope& scope);
 };
 
 inline SearchRepo Tx::search() { return SearchRepo(*this); }

@@ -106,7 +106,12 @@ class TicketRepo : Repo {
   static constexpr std::int64_t kFewMatches = 20'000;
 
  private:
-  std::string text_condition(const std::vector<SearchTerm>& terms, TicketText text, sql::Binder& b);
+  struct TextPlan {
+    enum class Kind { set, each, lead } kind = Kind::set;
+    std::string match;  // the back end's query text
+  };
+  TextPlan text_plan(const std::vector<SearchTerm>& terms, TicketText text, bool by_number);
+  std::string text_condition(const TextPlan& plan, sql::Binder& b);
 };
 
 inline TicketRepo Tx::tickets() { return TicketRepo(*this); }
