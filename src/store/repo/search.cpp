@@ -99,7 +99,7 @@ bool SearchRepo::few_in_scope(const TicketScope& scope) {
   if (auto s = ticket_scope_sql(scope, b); !s.empty()) w.add(s);
   std::int64_t n = 0;
   conn().query("SELECT COUNT(*) FROM (SELECT 1 FROM tickets" + w.text + " LIMIT " +
-                   std::to_string(kRankAll + 1) + ")",
+                   std::to_string(kRankAll + 1) + ") x",
                b.params, [&](const Row& r) { n = r.i64(0); });
   return n <= kRankAll;
 }
@@ -152,9 +152,9 @@ std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms,
     }
     const std::string matches = " FROM " + from + w.text;
     std::int64_t found = 0;
-    conn().query(
-        "SELECT COUNT(*) FROM (SELECT 1" + matches + " LIMIT " + std::to_string(kRankAll + 1) + ")",
-        b.params, [&](const Row& r) { found = r.i64(0); });
+    conn().query("SELECT COUNT(*) FROM (SELECT 1" + matches + " LIMIT " +
+                     std::to_string(kRankAll + 1) + ") x",
+                 b.params, [&](const Row& r) { found = r.i64(0); });
     if (found <= kRankAll) {
       // Few: all of them ranked by bm25 (whose weights of each word come
       // from counting its matches, cheap when they are few).

@@ -136,7 +136,7 @@ TicketRepo::TextPlan TicketRepo::text_plan(const std::vector<SearchTerm>& terms,
   plan.match = fts5_match(resolved, TermMatch::all, text, true);
   std::int64_t found = 0;
   conn().query(
-      "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH $1 LIMIT $2)",
+      "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH $1 LIMIT $2) x",
       {plan.match, kFewMatches + 1}, [&](const Row& r) { found = r.i64(0); });
   const bool prefixes =
       std::any_of(resolved.begin(), resolved.end(), [](const SearchTerm& t) { return t.prefix; });
@@ -147,6 +147,22 @@ TicketRepo::TextPlan TicketRepo::text_plan(const std::vector<SearchTerm>& terms,
   else
     plan.kind = prefixes ? TextPlan::Kind::set : TextPlan::Kind::each;
   return plan;
+}
+
+std::string TicketRepo::text_ids(const TextPlan& plan, sql::Binder& b) {
+  if (dialect() == Dialect::postgres)
+    return "SELECT ticket_id FROM ticket_search WHERE doc @@ to_tsquery('sd_search', " +
+           b.next(plan.match) + ")";
+  return "SELECT rowid FROM ticket_search WHERE ticket_search MATCH " + b.next(plan.match);
+}
+
+bool TicketRepo::requester_has_few(const std::string& email_key) {
+  std::int64_t n = 0;
+  conn().query(
+      "SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE requester_id IN (SELECT u.id FROM users "
+      "u WHERE u.email_key = $1) LIMIT $2) x",
+      {email_key, kFewMatches + 1}, [&](const Row& r) { n = r.i64(0); });
+  return n <= kFewMatches;
 }
 
 std::string TicketRepo::text_condition(const TextPlan& plan, sql::Binder& b) {
@@ -297,18 +313,32 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
       id_col = "s.sid";
     } else {
       // What the search names directly (a ticket's number, a requester's
-      // email), or its words.
+      // email), or its words: one set of ids when each part is a few (an
+      // OR of them would walk the whole table for a page), else any of
+      // them as the list walks its order (when one part is most tickets,
+      // a page fills at once).
+      if (plan && plan->kind == TextPlan::Kind::lead) plan->kind = TextPlan::Kind::set;
+      const bool few_of_requester =
+          !q.requester_email_key || requester_has_few(*q.requester_email_key);
+      const bool one_set = few_of_requester && (!plan || plan->kind == TextPlan::Kind::set);
       std::string cond;
-      auto either = [&](const std::string& c) { cond += (cond.empty() ? "" : " OR ") + c; };
-      if (q.number) either("id = " + b.next(*q.number));
-      if (q.requester_email_key)
-        either("requester_id IN (SELECT u.id FROM users u WHERE u.email_key = " +
-               b.next(*q.requester_email_key) + ")");
-      if (plan) {
-        if (plan->kind == TextPlan::Kind::lead) plan->kind = TextPlan::Kind::set;
-        either(text_condition(*plan, b));
+      const char* sep = one_set ? " UNION ALL " : " OR ";
+      auto either = [&](const std::string& c) { cond += (cond.empty() ? "" : sep) + c; };
+      const std::string of_requester =
+          "(SELECT u.id FROM users u WHERE u.email_key = " +
+          (q.requester_email_key ? b.next(*q.requester_email_key) : std::string()) + ")";
+      if (one_set) {
+        if (q.number) either("SELECT CAST(" + b.next(*q.number) + " AS BIGINT)");
+        if (q.requester_email_key)
+          either("SELECT t2.id FROM tickets t2 WHERE t2.requester_id IN " + of_requester);
+        if (plan) either(text_ids(*plan, b));
+        w.add("id IN (" + cond + ")");
+      } else {
+        if (q.number) either("id = " + b.next(*q.number));
+        if (q.requester_email_key) either("requester_id IN " + of_requester);
+        if (plan) either(text_condition(*plan, b));
+        w.add("(" + cond + ")");
       }
-      w.add("(" + cond + ")");
     }
   }
   const SortExpr sort = sort_expr(q.sort);

@@ -112,6 +112,9 @@ class TicketRepo : Repo {
   };
   TextPlan text_plan(const std::vector<SearchTerm>& terms, TicketText text, bool by_number);
   std::string text_condition(const TextPlan& plan, sql::Binder& b);
+  // The ids the text matches, as a SELECT.
+  std::string text_ids(const TextPlan& plan, sql::Binder& b);
+  bool requester_has_few(const std::string& email_key);
 };
 
 inline TicketRepo Tx::tickets() { return TicketRepo(*this); }
