@@ -128,8 +128,18 @@ TicketRepo::TextPlan TicketRepo::text_plan(const std::vector<SearchTerm>& terms,
                                            bool by_number) {
   TextPlan plan;
   if (dialect() == Dialect::postgres) {
-    plan.kind = TextPlan::Kind::set;
+    // PostgreSQL plans a semi-join on the index as if every word were
+    // common (353 ms a page for a rare one at a million, walking the
+    // tickets): a few matches are fetched first, as an array (0.1 ms).
+    // Counting reads each match's row (150 ms for 20,000 of two common
+    // words), so "few" is smaller here.
     plan.match = pg_tsquery(terms, TermMatch::all, text);
+    std::int64_t found = 0;
+    conn().query(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE doc @@ to_tsquery('sd_search', "
+        "$1) LIMIT $2) x",
+        {plan.match, kFewMatchesPostgres + 1}, [&](const Row& r) { found = r.i64(0); });
+    plan.kind = found <= kFewMatchesPostgres ? TextPlan::Kind::set : TextPlan::Kind::each;
     return plan;
   }
   const std::vector<SearchTerm> resolved = m_tx.search().index_terms(terms, true);
@@ -167,8 +177,10 @@ bool TicketRepo::requester_has_few(const std::string& email_key) {
 
 std::string TicketRepo::text_condition(const TextPlan& plan, sql::Binder& b) {
   if (dialect() == Dialect::postgres)
-    return "id IN (SELECT ticket_id FROM ticket_search WHERE doc @@ to_tsquery('sd_search', " +
-           b.next(plan.match) + "))";
+    return plan.kind == TextPlan::Kind::set ? "id = ANY(ARRAY(" + text_ids(plan, b) + "))"
+                                            : "id IN (SELECT ticket_id FROM ticket_search WHERE "
+                                              "doc @@ to_tsquery('sd_search', " +
+                                                  b.next(plan.match) + "))";
   if (plan.kind == TextPlan::Kind::each)
     return "EXISTS (SELECT 1 FROM ticket_search WHERE ticket_search MATCH " + b.next(plan.match) +
            " AND ticket_search.rowid = tickets.id)";
@@ -332,7 +344,9 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
         if (q.requester_email_key)
           either("SELECT t2.id FROM tickets t2 WHERE t2.requester_id IN " + of_requester);
         if (plan) either(text_ids(*plan, b));
-        w.add("id IN (" + cond + ")");
+        // PostgreSQL: as an array, or it walks the tickets (see text_plan).
+        w.add(dialect() == Dialect::postgres ? "id = ANY(ARRAY(" + cond + "))"
+                                             : "id IN (" + cond + ")");
       } else {
         if (q.number) either("id = " + b.next(*q.number));
         if (q.requester_email_key) either("requester_id IN " + of_requester);

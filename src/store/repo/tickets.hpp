@@ -104,6 +104,7 @@ class TicketRepo : Repo {
 
   // Up to this many matches, a text filter is a set of ids.
   static constexpr std::int64_t kFewMatches = 20'000;
+  static constexpr std::int64_t kFewMatchesPostgres = 1'000;
 
  private:
   struct TextPlan {
