@@ -53,6 +53,15 @@ void article_filters(const ArticleSearch& f, Binder& b, Where& w) {
   if (f.updated_to) w.add("a.updated_at <= " + b.next(at(*f.updated_to)));
 }
 
+// A prefix longer than the index has prefixes for (kIndexedPrefix).
+bool long_prefix(const SearchTerm& t) {
+  if (!t.prefix) return false;
+  const auto sp = t.words.rfind(' ');
+  const std::string_view last = sp == std::string::npos ? std::string_view(t.words)
+                                                        : std::string_view(t.words).substr(sp + 1);
+  return utf8_length(last) > kIndexedPrefix;
+}
+
 // PostgreSQL's ts_headline drops what looks like markup: its text goes in
 // with < > & as stand-ins (domain/search.hpp), which snippet_html turns back.
 std::string headline_text(const std::string& expr) {
@@ -111,10 +120,12 @@ std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms,
   Where w;
   const bool pg = dialect() == Dialect::postgres;
   const std::vector<SearchTerm> resolved = index_terms(terms, true);
+  // The back end's query text, for the page and then its snippets.
+  const std::string q =
+      pg ? pg_tsquery(resolved, match, f.text) : fts5_match(resolved, match, f.text, true);
+  if (q.empty()) return hits;
   std::string sql;
   if (pg) {
-    const std::string q = pg_tsquery(terms, match, f.text);
-    if (q.empty()) return hits;
     const std::string qp = b.next(q);
     w.add("s.doc @@ q.q");
     ticket_filters(f, b, w);
@@ -133,10 +144,7 @@ std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms,
       hits.push_back(std::move(h));
     });
   } else {
-    const std::string m = fts5_match(resolved, match, f.text, true);
-    if (m.empty()) return hits;
-    const std::string mp = b.next(m);
-    w.add("ticket_search MATCH " + mp);
+    w.add("ticket_search MATCH " + b.next(q));
     const bool scoped = f.scope.kind != TicketScope::Kind::everything;
     const bool filtered = scoped || !f.types.empty() || !f.statuses.empty() || f.category_id ||
                           f.updated_from || f.updated_to;
@@ -207,21 +215,19 @@ std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms,
                        "chr(2) || ', MaxWords=30, MinWords=12, MaxFragments=2, "
                        "FragmentDelimiter=\" … \"') FROM ticket_search s JOIN tickets t ON t.id = "
                        "s.ticket_id WHERE s.ticket_id = $2",
-                   {pg_tsquery(resolved, match, f.text), h.id},
-                   [&](const Row& r) { h.snippet = r.text(0); });
+                   {q, h.id}, [&](const Row& r) { h.snippet = r.text(0); });
     } else if (f.text == TicketText::with_notes) {
       conn().query(
           "SELECT snippet(ticket_search, -1, char(1), char(2), '…', 24) FROM ticket_search "
           "WHERE ticket_search MATCH $1 AND rowid = $2",
-          {fts5_match(resolved, match, f.text, true), h.id},
-          [&](const Row& r) { h.snippet = r.text(0); });
+          {q, h.id}, [&](const Row& r) { h.snippet = r.text(0); });
     } else {
       // Never a snippet of the notes: only the columns requesters read.
       conn().query(
           "SELECT snippet(ticket_search, 1, char(1), char(2), '…', 24), snippet(ticket_search, "
           "2, char(1), char(2), '…', 24), snippet(ticket_search, 0, char(1), char(2), '…', 24) "
           "FROM ticket_search WHERE ticket_search MATCH $1 AND rowid = $2",
-          {fts5_match(resolved, match, f.text, true), h.id}, [&](const Row& r) {
+          {q, h.id}, [&](const Row& r) {
             for (int c = 0; c < 3; ++c)
               if (r.text(c).find(kMarkOpen) != std::string::npos) {
                 h.snippet = r.text(c);
@@ -298,10 +304,7 @@ std::vector<SearchTerm> SearchRepo::index_terms(const std::vector<SearchTerm>& t
   std::vector<SearchTerm> out = terms;
   if (dialect() == Dialect::postgres) return out;
   for (auto& t : out) {
-    if (!t.prefix) continue;
-    const auto sp = t.words.rfind(' ');
-    const std::string last = sp == std::string::npos ? t.words : t.words.substr(sp + 1);
-    if (utf8_length(last) <= kIndexedPrefix) continue;
+    if (!long_prefix(t)) continue;
     // A long word that is itself in the index is taken as it is.
     bool exact = false;
     conn().query(tickets ? "SELECT 1 FROM ticket_search WHERE ticket_search MATCH $1 LIMIT 1"
@@ -313,13 +316,7 @@ std::vector<SearchTerm> SearchRepo::index_terms(const std::vector<SearchTerm>& t
 }
 
 bool costly_prefix(const std::vector<SearchTerm>& terms) {
-  for (const auto& t : terms) {
-    if (!t.prefix) continue;
-    const auto sp = t.words.rfind(' ');
-    if (utf8_length(sp == std::string::npos ? t.words : t.words.substr(sp + 1)) > kIndexedPrefix)
-      return true;
-  }
-  return false;
+  return std::any_of(terms.begin(), terms.end(), long_prefix);
 }
 
 void SearchRepo::reindex(const std::set<Id>& tickets, const std::set<Id>& articles) {
