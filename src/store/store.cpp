@@ -109,6 +109,14 @@ class Pool {
     }
   }
 
+  // Closes the idle connections; later ones open anew.
+  void drop_idle() {
+    std::lock_guard lock(m_mu);
+    m_total -= static_cast<int>(m_idle.size());
+    m_idle.clear();
+    m_cv.notify_all();
+  }
+
   void release(std::unique_ptr<Conn> c) {
     std::lock_guard lock(m_mu);
     if (c && !c->broken())
@@ -185,8 +193,8 @@ class SqliteStore final : public Store {
   explicit SqliteStore(const StoreOptions& o)
       : m_path(o.url),
         m_tuning(o.sqlite),
-        m_writer_conn(open_sqlite(o.url, SqliteMode::read_write,
-                                  SqliteTuning{o.sqlite_writer_cache_kib, o.sqlite.mmap_bytes})),
+        m_writer_tuning{o.sqlite_writer_cache_kib, o.sqlite.mmap_bytes},
+        m_writer_conn(open_sqlite(o.url, SqliteMode::read_write, m_writer_tuning)),
         m_readers(
             [path = o.url, t = o.sqlite] { return open_sqlite(path, SqliteMode::read_only, t); },
             o.read_connections, o.acquire_timeout),
@@ -206,13 +214,28 @@ class SqliteStore final : public Store {
   Result<int> migrate(Instant now) override {
     // On a connection of its own, for work that manages its own
     // transactions; SQLite's busy timeout makes it wait for the writer.
-    std::lock_guard lock(m_direct_mu);
-    try {
-      auto c = open_sqlite(m_path, SqliteMode::read_write, m_tuning);
-      return sd::store::migrate(*c, now);
-    } catch (const DbError& e) {
-      return db_error_to_error(e);
+    Result<int> applied = 0;
+    {
+      std::lock_guard lock(m_direct_mu);
+      try {
+        auto c = open_sqlite(m_path, SqliteMode::read_write, m_tuning);
+        applied = sd::store::migrate(*c, now);
+      } catch (const DbError& e) {
+        return db_error_to_error(e);
+      }
     }
+    // The connections already open planned with the statistics of before
+    // the migration (read with the schema, and kept in their prepared
+    // statements and FTS5's): the writer and the idle readers are opened
+    // anew, the writer before the next batch it takes.
+    {
+      std::lock_guard lock(m_mu);
+      m_reopen_writer = true;
+    }
+    Status reopened = write_each({[](Tx&) -> Status { return {}; }})[0];
+    if (!reopened) return reopened.error();
+    m_readers.drop_idle();
+    return applied;
   }
 
   void set_commit_listener(CommitListener listener) override {
@@ -285,6 +308,7 @@ class SqliteStore final : public Store {
 
   void write_loop() {
     std::vector<Job*> batch;
+    bool reopen = false;
     for (;;) {
       {
         std::unique_lock lock(m_mu);
@@ -292,6 +316,14 @@ class SqliteStore final : public Store {
         if (m_queue.empty()) return;
         batch.assign(m_queue.begin(), m_queue.end());
         m_queue.clear();
+        reopen = std::exchange(m_reopen_writer, false);
+      }
+      if (reopen) {
+        try {
+          m_writer_conn = open_sqlite(m_path, SqliteMode::read_write, m_writer_tuning);
+        } catch (const DbError&) {
+          // The connection open so far goes on serving.
+        }
       }
       commit_batch(batch);
     }
@@ -372,6 +404,7 @@ class SqliteStore final : public Store {
 
   std::string m_path;
   SqliteTuning m_tuning;
+  SqliteTuning m_writer_tuning;
   std::unique_ptr<Conn> m_writer_conn;
   Pool m_readers;
   std::mutex m_direct_mu;
@@ -379,6 +412,7 @@ class SqliteStore final : public Store {
   std::condition_variable m_cv;
   std::deque<Job*> m_queue;
   bool m_stopping = false;
+  bool m_reopen_writer = false;
   std::mutex m_listener_mu;
   CommitListener m_listener;
   std::thread m_writer;  // last: starts after everything it uses

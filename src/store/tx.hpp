@@ -93,6 +93,17 @@ class Tx {
   // How many prepared statements the connection keeps (a diagnostic: tests
   // check that statement texts do not vary with the input).
   std::size_t cached_statements() const { return m_c.cached_statements(); }
+  // The plan the connection chooses for a statement, one line per step (a
+  // diagnostic: tests check plans that hang on the planner's statistics).
+  std::string query_plan(const std::string& sql) const {
+    const bool pg = m_c.dialect() == Dialect::postgres;
+    std::string out;
+    m_c.query((pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + sql, {}, [&](const Row& r) {
+      out += r.text(pg ? 0 : 3);
+      out += '\n';
+    });
+    return out;
+  }
 
   // What this transaction wrote that others hear of once it commits.
   const std::vector<EventRef>& new_events() const { return m_new_events; }
