@@ -213,6 +213,8 @@ Result<Response> list_articles(Ctx& ctx) {
     r.limit = *limit;
     r.language = language;
     r.category_id = *category;
+    r.article_visibility = visibility;
+    r.article_status = status;
     if (auto c = ctx.param("cursor")) {
       auto cur = decode_cursor(ctx.s.cursor_key, "articles-search", *c);
       if (!cur) return cur.error();
@@ -229,10 +231,7 @@ Result<Response> list_articles(Ctx& ctx) {
       Found f;
       for (const auto& it : res->items) {
         auto a = desk::get_article(tx, ctx.actor(), it.id);
-        if (!a) continue;
-        if (visibility && a->visibility != *visibility) continue;
-        if (status && a->status != *status) continue;
-        f.items.push_back(*a);
+        if (a) f.items.push_back(*a);
       }
       f.more = res->more;
       f.next = res->next_article_offset;

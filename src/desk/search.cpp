@@ -69,6 +69,8 @@ store::TicketSearch ticket_filter(const Actor& a, const SearchRequest& r) {
 store::ArticleSearch article_filter(const Actor& a, const SearchRequest& r) {
   store::ArticleSearch f;
   f.published_public_only = !is_staff(a);
+  f.visibility = r.article_visibility;
+  f.status = r.article_status;
   f.language = r.language;
   f.category_id = r.category_id;
   f.updated_from = r.updated_from;

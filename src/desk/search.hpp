@@ -31,6 +31,9 @@ struct SearchRequest {
   std::optional<Id> category_id;
   std::optional<std::string> language;
   std::optional<Instant> updated_from, updated_to;
+  // Articles (staff; requesters find only public, published ones).
+  std::optional<ArticleVisibility> article_visibility;
+  std::optional<ArticleStatus> article_status;
 };
 
 struct SearchItem {

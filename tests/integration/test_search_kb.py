@@ -307,6 +307,27 @@ class ArticleTests(KbTestCase):
                          [second["id"]])
         self.assertNotIn(first["id"], self.found_articles(self.agent, tag))
 
+    def test_a_searched_list_filters_before_it_pages(self):
+        """GET /articles?q= with status or visibility: every page is full, not a page
+        of ranked articles with the ones of another status taken out afterwards."""
+        tag = word()
+        published = [self.create_article(title=f"{tag} publicado {i}")["id"] for i in range(3)]
+        internal = self.create_article(title=f"{tag} interno", visibility="internal")["id"]
+        # The newest rank first among equals.
+        drafts = [self.create_article(title=f"{tag} borrador {i}", status="draft")["id"]
+                  for i in range(3)]
+        first = self.agent.get(ARTICLES, params={"q": tag, "status": "published", "limit": 2})
+        self.assertStatus(first, 200)
+        self.assertEqual(len(first.json()["items"]), 2, "a full first page")
+        found = [i["id"] for i in self.article_list(self.agent, q=tag, status="published",
+                                                    limit=2)]
+        self.assertCountEqual(found, published + [internal])
+        found = [i["id"] for i in self.article_list(self.agent, q=tag, status="draft", limit=2)]
+        self.assertCountEqual(found, drafts)
+        found = [i["id"] for i in self.article_list(self.agent, q=tag, visibility="internal",
+                                                    limit=1)]
+        self.assertEqual(found, [internal])
+
     def test_who_may_delete(self):
         own_draft = self.create_article(self.agent, status="draft")
         published = self.create_article(self.supervisor)
