@@ -308,8 +308,8 @@ class SqliteStore final : public Store {
 
   void write_loop() {
     std::vector<Job*> batch;
-    bool reopen = false;
     for (;;) {
+      bool reopen = false;
       {
         std::unique_lock lock(m_mu);
         m_cv.wait(lock, [&] { return !m_queue.empty() || m_stopping; });
