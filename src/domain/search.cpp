@@ -46,8 +46,7 @@ std::string words_of(std::string_view s, std::size_t* count = nullptr) {
   return out;
 }
 
-// Letters in the last word (a prefix of one letter would match half the
-// dictionary).
+// Letters in the last word: a word is a prefix from kMinPrefixLetters.
 std::size_t last_word_letters(const std::string& words) {
   const auto sp = words.rfind(' ');
   const std::string_view last =
@@ -88,11 +87,11 @@ void add_term(std::vector<SearchTerm>& terms, std::string words, bool quoted,
   SearchTerm t;
   t.text = typed(as_typed);
   // A quoted phrase is exact; a word is a prefix as well, unless it is a
-  // number (123 must not find 1234) or one letter.
+  // number (123 must not find 1234) or shorter than kMinPrefixLetters.
   const auto sp = words.rfind(' ');
   const std::string_view last =
       sp == std::string::npos ? std::string_view(words) : std::string_view(words).substr(sp + 1);
-  t.prefix = !quoted && last_word_letters(words) >= 2 && !all_digits(last);
+  t.prefix = !quoted && last_word_letters(words) >= kMinPrefixLetters && !all_digits(last);
   t.words = std::move(words);
   if (std::find(terms.begin(), terms.end(), t) == terms.end()) terms.push_back(std::move(t));
 }

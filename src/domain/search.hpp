@@ -18,6 +18,11 @@ namespace sd {
 // in quotes, or a word the punctuation inside split, such as "wi-fi"). The
 // words hold letters, digits and combining marks only, separated by one
 // space; the back ends fold case and accents as they index.
+// A word of fewer letters matches whole words only: "pc" finds "pc", and
+// "im" does not find every word that begins so (the index keeps no prefixes
+// that short, which makes each ticket's create cheaper).
+constexpr std::size_t kMinPrefixLetters = 3;
+
 struct SearchTerm {
   SearchTerm() = default;
   SearchTerm(std::string w, bool p, std::string typed = {})

@@ -148,6 +148,23 @@ TEST_P(Knowledge, TheIndexFollowsEveryChangeInItsTransaction) {
   EXPECT_TRUE(found(m_agent, "telefono").empty());
 }
 
+// A word is a prefix from three letters; shorter ones match whole words, on
+// both back ends and in articles too (the index keeps prefixes of 3 to 6).
+TEST_P(Knowledge, PrefixesBeginAtThreeLetters) {
+  const Ticket t = create(m_requester, "La PC no enciende", "Ni la impresora");
+  const Article a = article(m_supervisor, "Impresión en la PC", "Use el panel");
+  EXPECT_EQ(found(m_agent, "pc"), std::vector<Id>{t.id}) << "a short word, whole";
+  EXPECT_EQ(found(m_agent, "imp"), std::vector<Id>{t.id}) << "three letters are a prefix";
+  EXPECT_EQ(found(m_agent, "impreso"), std::vector<Id>{t.id}) << "and seven";
+  EXPECT_TRUE(found(m_agent, "im").empty()) << "two are not";
+  EXPECT_TRUE(listed(m_agent, "en").empty()) << "not in the queue filter either";
+  EXPECT_EQ(listed(m_agent, "enc"), std::vector<Id>{t.id});
+  EXPECT_EQ(found(m_agent, "imp", SearchKind::article), std::vector<Id>{a.id});
+  EXPECT_TRUE(found(m_agent, "pa", SearchKind::article).empty());
+  EXPECT_EQ(found(m_agent, "pan", SearchKind::article), std::vector<Id>{a.id});
+  EXPECT_EQ(found(m_agent, "la pc"), std::vector<Id>{t.id}) << "with another short word";
+}
+
 TEST_P(Knowledge, NumbersAndEmailsComeFirst) {
   const Ticket a = create(m_requester, "Pantalla azul", "Ver SD-000002 también");
   const Ticket b = create(m_other, "Pantalla rota", "Nada más");

@@ -26,10 +26,13 @@ TEST(ParseSearch, WordsArePrefixesPhrasesAreExact) {
   // An unclosed quote runs to the end: what someone is still typing.
   EXPECT_EQ(terms("red \"sala de jun"),
             (std::vector<SearchTerm>{{"red", true}, {"sala de jun", false}}));
-  // One letter, or a number, is exact: "3" must not find "30".
-  EXPECT_EQ(terms("a 3"), (std::vector<SearchTerm>{{"a", false}, {"3", false}}));
+  // One or two letters, or a number, are exact: "3" must not find "30",
+  // nor "pc" every word that begins with it.
+  EXPECT_EQ(terms("a 3 pc red"),
+            (std::vector<SearchTerm>{{"a", false}, {"3", false}, {"pc", false}, {"red", true}}));
   // Punctuation inside a word keeps its parts together.
-  EXPECT_EQ(terms("wi-fi"), (std::vector<SearchTerm>{{"wi fi", true}}));
+  EXPECT_EQ(terms("wi-fi"), (std::vector<SearchTerm>{{"wi fi", false}}));
+  EXPECT_EQ(terms("wi-fi-red"), (std::vector<SearchTerm>{{"wi fi red", true}}));
   EXPECT_EQ(terms("impresora IMPRESORA impresora"),
             (std::vector<SearchTerm>{{"impresora", true}, {"IMPRESORA", true}}))
       << "repeats go (case is the back ends' to fold)";

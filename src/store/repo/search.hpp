@@ -55,7 +55,8 @@ constexpr int kTicketWindow = 2000;
 // kTicketWindow, subject matches first.
 constexpr int kRankAll = 5000;
 // Prefixes of up to this many letters have an index of their own (FTS5
-// prefix = '2 3 4 5 6'); a longer one is the merge of every word it begins.
+// prefix = '3 4 5 6', migration 12; shorter words are no prefixes,
+// kMinPrefixLetters); a longer one is the merge of every word it begins.
 constexpr std::size_t kIndexedPrefix = 6;
 
 class SearchRepo : Repo {
