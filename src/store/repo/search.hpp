@@ -59,6 +59,7 @@ constexpr std::int64_t kTicketWindowPostgres = 500;
 // many (at least kProbeDense of them; with filters, which the walk checks
 // on each ticket it reads, kProbeDenseFiltered), and the most it then walks.
 constexpr std::int64_t kProbeRows = 2000;
+constexpr std::int64_t kProbeRowsWide = 20'000;
 constexpr std::int64_t kProbeDense = 4;
 constexpr std::int64_t kProbeDenseFiltered = 40;
 constexpr std::int64_t kWalkRowsMax = 60'000;
