@@ -40,6 +40,22 @@ struct ResultGuard {
   ~ResultGuard() { PQclear(r); }
 };
 
+// Parameters as libpq takes them: text, NULL for a null.
+struct Values {
+  explicit Values(const Params& params) : owned(params.size()), values(params.size(), nullptr) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (auto* v = std::get_if<std::int64_t>(&params[i])) {
+        owned[i] = std::to_string(*v);
+        values[i] = owned[i].c_str();
+      } else if (auto* s = std::get_if<std::string>(&params[i])) {
+        values[i] = s->c_str();
+      }
+    }
+  }
+  std::vector<std::string> owned;
+  std::vector<const char*> values;
+};
+
 class PgConn final : public Conn {
  public:
   explicit PgConn(PGconn* c)
@@ -59,6 +75,19 @@ class PgConn final : public Conn {
   void query(std::string_view sql, const Params& params,
              const std::function<void(const Row&)>& on_row) override {
     ResultGuard g{run(sql, params)};
+    int n = PQntuples(g.r);
+    if (on_row)
+      for (int i = 0; i < n; ++i) on_row(PgRow(g.r, i));
+  }
+
+  void query_planned(std::string_view sql, const Params& params,
+                     const std::function<void(const Row&)>& on_row) override {
+    // The unnamed statement: parsed and planned with the values each time.
+    const std::string text(sql);
+    Values v(params);
+    ResultGuard g{PQexecParams(m_conn, text.c_str(), static_cast<int>(params.size()), nullptr,
+                               v.values.data(), nullptr, nullptr, 0)};
+    check(g.r, "query");
     int n = PQntuples(g.r);
     if (on_row)
       for (int i = 0; i < n; ++i) on_row(PgRow(g.r, i));
@@ -88,18 +117,9 @@ class PgConn final : public Conn {
       check(g.r, "prepare");
       name = &m_names.insert(std::move(text), std::move(fresh));
     }
-    std::vector<std::string> owned(params.size());
-    std::vector<const char*> values(params.size(), nullptr);
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      if (auto* v = std::get_if<std::int64_t>(&params[i])) {
-        owned[i] = std::to_string(*v);
-        values[i] = owned[i].c_str();
-      } else if (auto* s = std::get_if<std::string>(&params[i])) {
-        values[i] = s->c_str();
-      }
-    }
+    Values v(params);
     PGresult* r = PQexecPrepared(m_conn, name->c_str(), static_cast<int>(params.size()),
-                                 values.data(), nullptr, nullptr, 0);
+                                 v.values.data(), nullptr, nullptr, 0);
     try {
       check(r, "query");
     } catch (...) {

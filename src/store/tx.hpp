@@ -105,6 +105,19 @@ class Tx {
     return out;
   }
 
+  // How many times PostgreSQL ran one of the connection's prepared
+  // statements that match text (@@) with a plan made for any values (a
+  // diagnostic: tests check that no search does; 0 on SQLite).
+  std::int64_t generic_search_plans() const {
+    std::int64_t n = 0;
+    if (m_c.dialect() == Dialect::postgres)
+      m_c.query_planned(  // not prepared: it would count itself
+          "SELECT COALESCE(SUM(generic_plans), 0) FROM pg_prepared_statements WHERE statement "
+          "LIKE '%@@%'",
+          {}, [&](const Row& r) { n = r.i64(0); });
+    return n;
+  }
+
   // What this transaction wrote that others hear of once it commits.
   const std::vector<EventRef>& new_events() const { return m_new_events; }
   int new_jobs() const { return m_new_jobs; }

@@ -160,8 +160,8 @@ std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const Ticket
     if (rows == kProbeRowsWide && filtered) break;
     Binder b(dialect());
     const std::string probe = window(b, rows, rows);
-    conn().query("SELECT COUNT(*) FROM (" + probe + ") x", b.params,
-                 [&](const Row& r) { dense = r.i64(0); });
+    conn().query_planned("SELECT COUNT(*) FROM (" + probe + ") x", b.params,
+                         [&](const Row& r) { dense = r.i64(0); });
     probed = rows;
     if (dense >= dense_enough) break;
   }
@@ -176,16 +176,16 @@ std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const Ticket
   std::vector<SearchHit> hits;
   // The window's ids alone: carrying each document through the sort cost
   // twice as much (82 against 40 ms for 62,500 candidates).
-  conn().query("SELECT c.ticket_id, (1000000 * ts_rank(c.doc, to_tsquery('sd_search', " + qp +
-                   ")))::bigint FROM ticket_search c WHERE c.ticket_id = ANY(ARRAY(" + inner +
-                   ")) ORDER BY 2 DESC, c.ticket_id DESC LIMIT " + b.next(std::int64_t{limit}) +
-                   " OFFSET " + b.next(std::int64_t{offset}),
-               b.params, [&](const Row& r) {
-                 SearchHit h;
-                 h.id = r.i64(0);
-                 h.score = static_cast<double>(r.i64(1)) / 1e6;
-                 hits.push_back(std::move(h));
-               });
+  conn().query_planned("SELECT c.ticket_id, (1000000 * ts_rank(c.doc, to_tsquery('sd_search', " +
+                           qp + ")))::bigint FROM ticket_search c WHERE c.ticket_id = ANY(ARRAY(" +
+                           inner + ")) ORDER BY 2 DESC, c.ticket_id DESC LIMIT " +
+                           b.next(std::int64_t{limit}) + " OFFSET " + b.next(std::int64_t{offset}),
+                       b.params, [&](const Row& r) {
+                         SearchHit h;
+                         h.id = r.i64(0);
+                         h.score = static_cast<double>(r.i64(1)) / 1e6;
+                         hits.push_back(std::move(h));
+                       });
   return hits;
 }
 
@@ -332,7 +332,7 @@ std::vector<SearchHit> SearchRepo::articles(const std::vector<SearchTerm>& terms
           w.text + " ORDER BY 2 DESC, a.id DESC LIMIT " + b.next(std::int64_t{limit}) + " OFFSET " +
           b.next(std::int64_t{offset});
   }
-  conn().query(sql, b.params, [&](const Row& r) {
+  conn().query_planned(sql, b.params, [&](const Row& r) {
     SearchHit h;
     h.id = r.i64(0);
     h.score = static_cast<double>(r.i64(1)) / 1e6;

@@ -135,7 +135,7 @@ TicketRepo::TextPlan TicketRepo::text_plan(const std::vector<SearchTerm>& terms,
     // words), so "few" is smaller here.
     plan.match = pg_tsquery(terms, TermMatch::all, text);
     std::int64_t found = 0;
-    conn().query(
+    conn().query_planned(
         "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE doc @@ to_tsquery('sd_search', "
         "$1) LIMIT $2) x",
         {plan.match, kFewMatchesPostgres + 1}, [&](const Row& r) { found = r.i64(0); });
@@ -385,7 +385,14 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
     std::optional<Id> by;
   };
   std::vector<Latest> latest;
-  conn().query(sql, b.params, [&](const Row& r) {
+  // A search's plan hangs on its words (Conn::query_planned).
+  auto run = [&](const std::function<void(const Row&)>& on_row) {
+    if (q.terms.empty())
+      conn().query(sql, b.params, on_row);
+    else
+      conn().query_planned(sql, b.params, on_row);
+  };
+  run([&](const Row& r) {
     page.items.push_back(ticket_from(r));
     Cursor c;
     c.id = page.items.back().id;
