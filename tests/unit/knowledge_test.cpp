@@ -286,10 +286,30 @@ TEST_P(Knowledge, AWordInThousandsOfTicketsRanksSubjectsFirstAndPagesOnce) {
     if (!res->more) break;
     r.ticket_offset = res->next_ticket_offset;
   }
-  EXPECT_EQ(seen.size(), static_cast<std::size_t>(GetParam() == store::Dialect::postgres
-                                                      ? store::kTicketWindowPostgres
-                                                      : store::kTicketWindow))
-      << "the window, each once";
+  const auto window = static_cast<std::size_t>(
+      GetParam() == store::Dialect::postgres ? store::kTicketWindowPostgres : store::kTicketWindow);
+  EXPECT_EQ(seen.size(), window) << "the window, each once";
+  // As their requester (a scope: on PostgreSQL the newest of their tickets
+  // are walked), and another who has none of them.
+  r.ticket_offset = 0;
+  auto own = m_store->read([&](Tx& tx) { return search(tx, m_requester, r); });
+  ASSERT_TRUE(own);
+  ASSERT_EQ(own->items.size(), 50u);
+  for (int i = 0; i < 30; ++i)
+    EXPECT_EQ(own->items[static_cast<std::size_t>(i)].title.rfind("Correo rebotado", 0), 0u) << i;
+  std::set<Id> theirs;
+  for (int page = 0; page < 100; ++page) {
+    auto res = m_store->read([&](Tx& tx) { return search(tx, m_requester, r); });
+    ASSERT_TRUE(res);
+    for (const auto& it : res->items) EXPECT_TRUE(theirs.insert(it.id).second) << it.id;
+    if (!res->more) break;
+    r.ticket_offset = res->next_ticket_offset;
+  }
+  EXPECT_EQ(theirs, seen) << "the same newest window";
+  r.ticket_offset = 0;
+  auto other = m_store->read([&](Tx& tx) { return search(tx, m_other, r); });
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->items.empty());
 }
 
 TEST_P(Knowledge, TheQueueFilterReadsManyMatchesInEachOrderOnce) {
