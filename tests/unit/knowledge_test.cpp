@@ -165,6 +165,48 @@ TEST_P(Knowledge, PrefixesBeginAtThreeLetters) {
   EXPECT_EQ(found(m_agent, "la pc"), std::vector<Id>{t.id}) << "with another short word";
 }
 
+// The window is the newest matches of all, even when the newest tickets
+// promise more than the rest hold: 400 newest matches, then 5,100 tickets
+// without the word, then 600 older matches. (PostgreSQL walks the newest
+// rows when the probe finds many, and must go on to the older ones.)
+TEST_P(Knowledge, TheWindowReachesOlderMatchesWhenTheNewestRunOut) {
+  ASSERT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
+    for (int i = 0; i < 6500; ++i) {
+      Ticket t = make_ticket(i);
+      const bool match = (i < 1000 && i % 5 < 3) || i >= 6100;
+      t.subject = match ? "Correo rebotado " + std::to_string(i) : "Otro asunto";
+      t.description = "Sin más";
+      tx.tickets().insert(t);
+    }
+    return true;
+  }));
+  Id oldest_new = 0;
+  ASSERT_TRUE(m_store->read([&](Tx& tx) -> Result<bool> {
+    store::TicketQuery tq(TicketScope::everything());
+    tq.limit = 400;
+    auto page = tx.tickets().list(tq);
+    oldest_new = page.items.back().id;
+    return true;
+  }));
+  SearchRequest r;
+  r.q = "correo";
+  r.kind = SearchKind::ticket;
+  r.limit = 50;
+  std::set<Id> seen;
+  for (int page = 0; page < 100; ++page) {
+    auto res = m_store->read([&](Tx& tx) { return search(tx, m_agent, r); });
+    ASSERT_TRUE(res);
+    for (const auto& it : res->items) EXPECT_TRUE(seen.insert(it.id).second) << it.id;
+    if (!res->more) break;
+    r.ticket_offset = res->next_ticket_offset;
+  }
+  // SQLite ranks all of up to 5,000 matches; PostgreSQL the newest 500.
+  EXPECT_EQ(seen.size(), GetParam() == store::Dialect::postgres ? 500u : 1000u);
+  const auto older =
+      std::count_if(seen.begin(), seen.end(), [&](Id id) { return id < oldest_new; });
+  EXPECT_EQ(static_cast<std::size_t>(older), seen.size() - 400) << "the older matches too";
+}
+
 // A search's best plan hangs on its words: PostgreSQL, given the same
 // prepared statement again and again, plans it once for any values (as if
 // each word were in 0.5% of the tickets), and a word in every ticket then

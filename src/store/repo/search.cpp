@@ -120,10 +120,11 @@ bool SearchRepo::few_in_scope(const TicketScope& scope) {
 // (2,300 where 66,000 do, at a million): it fetches every candidate of the
 // GIN index and checks each phrase (75 ms), where walking the newest tickets
 // fills the window at once (9 ms). So the newest tickets are looked at
-// first: when the words are in some of them, the window is taken
-// by walking as many more as it would take to fill it twice over, at most
-// kWalkRowsMax (the newest matches found there, all of them newer than any
-// not found); when in none, from the index's candidates.
+// first: when the words are in enough of them, the window is taken by
+// walking as many more as it would take to fill it twice over, if that is
+// at most kWalkRowsMax (and from the index if the walk falls short: the
+// window is always the newest matches of all); otherwise from the index's
+// candidates, which are then few.
 std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const TicketSearch& f,
                                               int offset, int limit) {
   const bool filtered = f.scope.kind != TicketScope::Kind::everything || !f.types.empty() ||
@@ -165,20 +166,34 @@ std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const Ticket
     probed = rows;
     if (dense >= dense_enough) break;
   }
+  // A walk long enough to fill the window twice, if that is not too long.
   std::int64_t walk = 0;
-  if (dense >= dense_enough)
-    walk = std::min<std::int64_t>(
-        kWalkRowsMax, std::max<std::int64_t>(2 * kTicketWindowPostgres,
-                                             2 * kTicketWindowPostgres * probed / dense));
-  Binder b(dialect());
-  const std::string inner = window(b, walk, kTicketWindowPostgres);
-  const std::string qp = b.next(q);
+  if (dense >= dense_enough) {
+    const std::int64_t enough = std::max<std::int64_t>(2 * kTicketWindowPostgres,
+                                                       2 * kTicketWindowPostgres * probed / dense);
+    if (enough <= kWalkRowsMax) walk = enough;
+  }
+  auto window_ids = [&](std::int64_t newest) {
+    Binder b(dialect());
+    const std::string sql = window(b, newest, kTicketWindowPostgres);
+    std::vector<std::int64_t> ids;
+    conn().query_planned(sql, b.params, [&](const Row& r) { ids.push_back(r.i64(0)); });
+    return ids;
+  };
+  std::vector<std::int64_t> ids = window_ids(walk);
+  // A walk that fell short (the newest rows held more matches than the
+  // rest): the window is the newest matches of all, from the index.
+  if (walk > 0 && ids.size() < static_cast<std::size_t>(kTicketWindowPostgres)) ids = window_ids(0);
   std::vector<SearchHit> hits;
-  // The window's ids alone: carrying each document through the sort cost
-  // twice as much (82 against 40 ms for 62,500 candidates).
+  if (ids.empty()) return hits;
+  // The window's ids alone went through the sort: carrying each document
+  // cost twice as much (82 against 40 ms for 62,500 candidates).
+  Binder b(dialect());
+  const std::string qp = b.next(q);
+  const std::string in = b.any_of("c.ticket_id", ids);
   conn().query_planned("SELECT c.ticket_id, (1000000 * ts_rank(c.doc, to_tsquery('sd_search', " +
-                           qp + ")))::bigint FROM ticket_search c WHERE c.ticket_id = ANY(ARRAY(" +
-                           inner + ")) ORDER BY 2 DESC, c.ticket_id DESC LIMIT " +
+                           qp + ")))::bigint FROM ticket_search c WHERE " + in +
+                           " ORDER BY 2 DESC, c.ticket_id DESC LIMIT " +
                            b.next(std::int64_t{limit}) + " OFFSET " + b.next(std::int64_t{offset}),
                        b.params, [&](const Row& r) {
                          SearchHit h;
