@@ -46,14 +46,6 @@ std::string words_of(std::string_view s, std::size_t* count = nullptr) {
   return out;
 }
 
-// Letters in the last word: a word is a prefix from kMinPrefixLetters.
-std::size_t last_word_letters(const std::string& words) {
-  const auto sp = words.rfind(' ');
-  const std::string_view last =
-      sp == std::string::npos ? std::string_view(words) : std::string_view(words).substr(sp + 1);
-  return utf8_length(last);
-}
-
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -91,7 +83,7 @@ void add_term(std::vector<SearchTerm>& terms, std::string words, bool quoted,
   const auto sp = words.rfind(' ');
   const std::string_view last =
       sp == std::string::npos ? std::string_view(words) : std::string_view(words).substr(sp + 1);
-  t.prefix = !quoted && last_word_letters(words) >= kMinPrefixLetters && !all_digits(last);
+  t.prefix = !quoted && utf8_length(last) >= kMinPrefixLetters && !all_digits(last);
   t.words = std::move(words);
   if (std::find(terms.begin(), terms.end(), t) == terms.end()) terms.push_back(std::move(t));
 }

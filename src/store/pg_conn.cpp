@@ -75,9 +75,7 @@ class PgConn final : public Conn {
   void query(std::string_view sql, const Params& params,
              const std::function<void(const Row&)>& on_row) override {
     ResultGuard g{run(sql, params)};
-    int n = PQntuples(g.r);
-    if (on_row)
-      for (int i = 0; i < n; ++i) on_row(PgRow(g.r, i));
+    each_row(g.r, on_row);
   }
 
   void query_planned(std::string_view sql, const Params& params,
@@ -88,9 +86,7 @@ class PgConn final : public Conn {
     ResultGuard g{PQexecParams(m_conn, text.c_str(), static_cast<int>(params.size()), nullptr,
                                v.values.data(), nullptr, nullptr, 0)};
     check(g.r, "query");
-    int n = PQntuples(g.r);
-    if (on_row)
-      for (int i = 0; i < n; ++i) on_row(PgRow(g.r, i));
+    each_row(g.r, on_row);
   }
 
   std::int64_t exec(std::string_view sql, const Params& params) override {
@@ -127,6 +123,12 @@ class PgConn final : public Conn {
       throw;
     }
     return r;
+  }
+
+  static void each_row(PGresult* r, const std::function<void(const Row&)>& on_row) {
+    if (!on_row) return;
+    const int n = PQntuples(r);
+    for (int i = 0; i < n; ++i) on_row(PgRow(r, i));
   }
 
   void check(PGresult* r, std::string_view what) {

@@ -43,6 +43,12 @@ void ticket_filters(const TicketSearch& f, Binder& b, Where& w) {
   if (f.updated_to) w.add("t.updated_at <= " + b.next(at(*f.updated_to)));
 }
 
+// Whether ticket_filters has anything to add (the tickets must be joined).
+bool has_filters(const TicketSearch& f) {
+  return f.scope.kind != TicketScope::Kind::everything || !f.types.empty() || !f.statuses.empty() ||
+         f.category_id || f.updated_from || f.updated_to;
+}
+
 void article_filters(const ArticleSearch& f, Binder& b, Where& w) {
   if (f.published_public_only) w.add("a.visibility = 'public' AND a.status = 'published'");
   if (f.visibility) w.add("a.visibility = " + b.next(name(*f.visibility)));
@@ -127,8 +133,7 @@ bool SearchRepo::few_in_scope(const TicketScope& scope) {
 // candidates, which are then few.
 std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const TicketSearch& f,
                                               int offset, int limit) {
-  const bool filtered = f.scope.kind != TicketScope::Kind::everything || !f.types.empty() ||
-                        !f.statuses.empty() || f.category_id || f.updated_from || f.updated_to;
+  const bool filtered = has_filters(f);
   // The index's rows (s), their tickets (t) only when a filter needs them:
   // every indexed row has its ticket (a foreign key).
   auto window = [&](Binder& b, std::int64_t newest, std::int64_t size) {
@@ -220,10 +225,8 @@ std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms,
   } else {
     w.add("ticket_search MATCH " + b.next(q));
     const bool scoped = f.scope.kind != TicketScope::Kind::everything;
-    const bool filtered = scoped || !f.types.empty() || !f.statuses.empty() || f.category_id ||
-                          f.updated_from || f.updated_to;
     std::string from = "ticket_search";
-    if (filtered) {
+    if (has_filters(f)) {
       w.add("ticket_search.rowid = t.id");
       ticket_filters(f, b, w);
       // A scope of few tickets walks them and looks each up in the index;
