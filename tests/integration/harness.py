@@ -31,6 +31,7 @@ import threading
 import time
 import unittest
 import urllib.parse
+from contextlib import contextmanager
 from email.message import Message
 from typing import Any, Callable, Iterable
 
@@ -294,6 +295,30 @@ class Server:
         finally:
             conn.close()
         return [["" if v is None else str(v) for v in row] for row in rows]
+
+    @contextmanager
+    def rows_locked(self, select: str):
+        """PostgreSQL: holds `SELECT ... FOR UPDATE` on the rows `select` gives, in a
+        transaction of its own, for the `with` block, so that the nodes' claims (FOR
+        UPDATE SKIP LOCKED) pass them by until the block ends; yields how many rows."""
+        assert self.backend == "postgres", "row locks held from outside need PostgreSQL"
+        psql = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
+        proc = subprocess.Popen([psql, self.db, "-v", "ON_ERROR_STOP=1", "-qAt"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            proc.stdin.write(f"BEGIN;\nSELECT count(*) FROM ({select} FOR UPDATE) AS held;\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()  # the count: the locks are held
+            if not line.strip().isdigit():
+                raise AssertionError(f"psql could not lock {select!r}: {line!r}")
+            yield int(line)
+            proc.stdin.write("COMMIT;\n")
+            proc.stdin.close()
+            proc.wait(timeout=CLI_TIMEOUT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
     def insert_job(self, kind: str, status: str = "queued", max_attempts: int = 1,
                    due_in_ms: int = -60_000, payload: dict | None = None) -> int:

@@ -6,6 +6,7 @@ PostgreSQL, and the admin jobs API."""
 import os
 import sys
 import threading
+import time
 import unittest
 from datetime import datetime, timedelta, timezone
 
@@ -503,8 +504,16 @@ class TwoNodeTests(JobsHelpers, DeskTestCase):
         tickets = self.resolved_tickets(self.admin, n)
         ids = {t["id"] for t in tickets}
 
-        # started together, so that both find the same due jobs
-        node2 = self.start_two_nodes(AHEAD)
+        # Started together, and the jobs held back until both are up and polling, so
+        # that both find the same due jobs: the node that starts first must not drain
+        # them alone before the other is there.
+        with self.server.rows_locked(f"SELECT id FROM jobs WHERE kind = '{AUTO_CLOSE}' AND "
+                                     "status = 'queued'") as held:
+            self.assertGreaterEqual(held, n)
+            node2 = self.start_two_nodes(AHEAD)
+            time.sleep(0.2)
+            self.assertEqual(len(self.jobs(kind=AUTO_CLOSE, status="done")), 0,
+                             "a held job was run")
         pids = {str(self.server.proc.pid), str(node2.proc.pid)}
 
         done = self.wait_jobs_settled(self.admin, expected=n)
@@ -518,7 +527,7 @@ class TwoNodeTests(JobsHelpers, DeskTestCase):
         for owner in owners:
             self.assertTrue(any(f":{pid}:" in f":{owner}:" for pid in pids),
                             f"job done by {owner!r}, not one of the nodes {pids}")
-        # Started together, both found due work: the test did exercise two takers.
+        # Both found due work: the test did exercise two takers.
         self.assertEqual(len(owners), 2, f"jobs done per node: {owners}")
 
         via2 = node2.admin_client()
