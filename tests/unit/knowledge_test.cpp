@@ -5,6 +5,7 @@
 // solutions in the requester's language, drafts, the first-contact report).
 #include "desk/knowledge.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "desk/mail.hpp"
@@ -214,6 +215,65 @@ TEST_P(Knowledge, TheWindowReachesOlderMatchesWhenTheNewestRunOut) {
   const auto older =
       std::count_if(seen.begin(), seen.end(), [&](Id id) { return id < oldest_new; });
   EXPECT_EQ(static_cast<std::size_t>(older), seen.size() - 400) << "the older matches too";
+}
+
+// A requester's matches lie beyond the newest index rows, and beyond the
+// first stretch of their own tickets a search or a page walks: 300 of their
+// oldest tickets match, then 25,000 do not, then 300 newer match, and 2,000
+// tickets of another requester, one in four matching, are the newest. Every
+// match is reached, in order, and only theirs. (PostgreSQL walks the requester's
+// tickets, in stretches, and leaves what the walk does not reach to the
+// index.)
+TEST_P(Knowledge, ARequestersSearchReachesMatchesBeyondTheirNewestTickets) {
+  constexpr int kOld = 300, kGap = 25'000, kNew = 300, kOthers = 2'000;
+  std::vector<Id> mine;  // the requester's matches, newest first
+  std::set<Id> oldest;   // those with the word only the oldest have
+  std::set<Id> theirs;   // the other requester's matches
+  ASSERT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
+    for (int i = 0; i < kOld + kGap + kNew + kOthers; ++i) {
+      Ticket t = make_ticket(i);
+      const bool old = i < kOld, gap = i >= kOld && i < kOld + kGap,
+                 others = i >= kOld + kGap + kNew;
+      if (others) t.requester_id = m_other.id;
+      const bool their_match = others && i % 4 == 0;
+      t.subject = their_match     ? std::string("Correo de otro")
+                  : gap || others ? "Otro asunto " + std::to_string(i)
+                                  : std::string("Correo rebotado") + (old ? " antiguo" : "");
+      t.description = "Sin más";
+      const Id id = tx.tickets().insert(t);
+      if (their_match) theirs.insert(id);
+      if (!gap && !others) mine.insert(mine.begin(), id);
+      if (old) oldest.insert(id);
+    }
+    return true;
+  }));
+  const bool pg = GetParam() == store::Dialect::postgres;
+  SearchRequest r;
+  r.kind = SearchKind::ticket;
+  r.limit = 50;
+  r.q = "correo";
+  // SQLite ranks all of up to 5,000 matches; PostgreSQL the newest 500.
+  const std::size_t window = pg ? 500u : mine.size();
+  EXPECT_EQ(every_page(m_requester, r), std::set<Id>(mine.begin(), mine.begin() + window));
+  const std::set<Id> other_sees = every_page(m_other, r);
+  EXPECT_EQ(other_sees, theirs) << "only their own";
+  r.q = "antiguo";
+  EXPECT_EQ(every_page(m_requester, r), oldest) << "only among the oldest";
+  // The queue's filter, page after page, newest first.
+  auto parsed = parse_search("correo");
+  ASSERT_TRUE(parsed);
+  store::TicketQuery tq(TicketScope::everything());
+  tq.terms = parsed->terms;
+  tq.limit = 100;
+  std::vector<Id> listed_ids;
+  for (int page = 0; page < 20; ++page) {
+    auto res = m_store->read([&](Tx& tx) { return list_tickets(tx, m_requester, tq); });
+    ASSERT_TRUE(res);
+    for (const auto& t : res->items) listed_ids.push_back(t.id);
+    if (!res->next) break;
+    tq.after = res->next;
+  }
+  EXPECT_EQ(listed_ids, mine);
 }
 
 // A search's best plan hangs on its words: PostgreSQL, given the same

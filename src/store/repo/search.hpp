@@ -63,9 +63,18 @@ constexpr std::int64_t kProbeRowsWide = 20'000;
 constexpr std::int64_t kProbeDense = 4;
 constexpr std::int64_t kProbeDenseFiltered = 40;
 constexpr std::int64_t kWalkRowsMax = 60'000;
+// How far past its estimate a walk may go before the index serves instead.
+constexpr std::int64_t kWalkReach = 8;
+// PostgreSQL: the tickets of a requester's scope a search walks first, each
+// looked up in the index, and the most it walks before the index's
+// candidates serve instead.
+constexpr std::int64_t kScopeWalkMax = 20'000;
+constexpr std::int64_t kScopeWalkTotal = 50'000;
 // Up to this many matches, tickets are ranked by bm25; beyond, the newest
 // kTicketWindow, subject matches first.
 constexpr int kRankAll = 5000;
+// SQLite: how many matches one look-up in the index costs as much as.
+constexpr std::int64_t kLookupMatches = 100;
 // Prefixes of up to this many letters have an index of their own (FTS5
 // prefix = '3 4 5 6', migration 12; shorter words are no prefixes,
 // kMinPrefixLetters); a longer one is the merge of every word it begins.
@@ -96,8 +105,8 @@ class SearchRepo : Repo {
   void reindex(const std::set<Id>& tickets, const std::set<Id>& articles);
 
  private:
-  // Whether the scope holds at most kRankAll tickets.
-  bool few_in_scope(const TicketScope& scope);
+  bool walk_scope(const TicketScope& scope, const std::string& match);
+  bool scope_walk(const std::string& q, const TicketSearch& f, std::vector<std::int64_t>& ids);
   // PostgreSQL's page of ticket hits, without snippets (q: its tsquery).
   std::vector<SearchHit> pg_tickets(const std::string& q, const TicketSearch& f, int offset,
                                     int limit);

@@ -312,6 +312,14 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
   // (`from` walks it), the ticket read by its id as it goes.
   std::string from = " FROM tickets";
   std::string id_col = "id";
+  // PostgreSQL, a requester's search with many matches, listed by number:
+  // the page walks the requester's tickets (with the filters), newest first,
+  // and looks each up in the index (`walk_text`), at most
+  // kWalkTicketsPostgres of them. The planner joins the index instead, and
+  // checks every indexed ticket in the range, the requester's or not: a
+  // prefix took 40 ms a page where the walk takes 14 (163,500 tickets of
+  // one requester, at a million).
+  std::string walk_text, walk_match;
   if (!q.terms.empty() || q.number || q.requester_email_key) {
     std::optional<TextPlan> plan;
     if (!q.terms.empty()) plan = text_plan(q.terms, q.text, by_id);
@@ -347,6 +355,15 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
         // PostgreSQL: as an array, or it walks the tickets (see text_plan).
         w.add(dialect() == Dialect::postgres ? "id = ANY(ARRAY(" + cond + "))"
                                              : "id IN (" + cond + ")");
+      } else if (dialect() == Dialect::postgres && by_id && !q.number && !q.requester_email_key &&
+                 plan->kind == TextPlan::Kind::each &&
+                 q.scope.kind != TicketScope::Kind::everything) {
+        // OFFSET 0: checked ticket by ticket, not turned into a join.
+        walk_match = b.next(plan->match);
+        walk_text =
+            "EXISTS (SELECT 1 FROM ticket_search s WHERE s.ticket_id = w.id AND s.doc @@ "
+            "to_tsquery('sd_search', " +
+            walk_match + ") OFFSET 0)";
       } else {
         if (q.number) either("id = " + b.next(*q.number));
         if (q.requester_email_key) either("requester_id IN " + of_requester);
@@ -371,12 +388,30 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
             b.next(q.after->id) + ")");
   }
   const char* dir = descending ? " DESC" : " ASC";
+  const std::string limit = b.next(std::int64_t{q.limit} + 1);
   // The sort value comes back after the ticket, for the next cursor, then
   // the ticket's latest event and its author (for the unread marks).
-  std::string sql = std::string("SELECT ") + kTicketCols + ", " + col +
-                    ", last_event_id, last_event_by" + from + w.text + " ORDER BY ";
-  if (!by_id) sql += col + dir + ", ";
-  sql += id_col + dir + " LIMIT " + b.next(std::int64_t{q.limit} + 1);
+  auto page_sql = [&](const std::string& source, const std::string& where) {
+    std::string sql = std::string("SELECT ") + kTicketCols + ", " + col +
+                      ", last_event_id, last_event_by" + source + where + " ORDER BY ";
+    if (!by_id) sql += col + dir + ", ";
+    return sql + id_col + dir + " LIMIT " + limit;
+  };
+  // The walk's ids (the scope, the filters and the cursor: from an index
+  // alone, when theirs has the columns), then the words, then the page's
+  // tickets; a walk that does not fill the page leaves it to the index.
+  const std::string walk_sql =
+      walk_text.empty()
+          ? std::string()
+          : page_sql(" FROM tickets",
+                     " WHERE id = ANY(ARRAY(SELECT w.id FROM (SELECT id FROM tickets" + w.text +
+                         " ORDER BY id" + dir + " LIMIT " + std::to_string(kWalkTicketsPostgres) +
+                         ") w WHERE " + walk_text + " ORDER BY w.id" + dir + " LIMIT " + limit +
+                         "))");
+  if (!walk_text.empty())
+    w.add("id IN (SELECT ticket_id FROM ticket_search WHERE doc @@ to_tsquery('sd_search', " +
+          walk_match + "))");
+  const std::string sql = page_sql(from, w.text);
 
   Page<Ticket> page;
   std::vector<Cursor> keys;
@@ -386,13 +421,13 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
   };
   std::vector<Latest> latest;
   // A search's plan hangs on its words (Conn::query_planned).
-  auto run = [&](const std::function<void(const Row&)>& on_row) {
+  auto run = [&](const std::string& statement, const std::function<void(const Row&)>& on_row) {
     if (q.terms.empty())
-      conn().query(sql, b.params, on_row);
+      conn().query(statement, b.params, on_row);
     else
-      conn().query_planned(sql, b.params, on_row);
+      conn().query_planned(statement, b.params, on_row);
   };
-  run([&](const Row& r) {
+  auto on_row = [&](const Row& r) {
     page.items.push_back(ticket_from(r));
     Cursor c;
     c.id = page.items.back().id;
@@ -405,7 +440,16 @@ Page<Ticket> TicketRepo::list(const TicketQuery& q) {
     if (!r.is_null(kTicketColCount + 1)) l.event_id = r.i64(kTicketColCount + 1);
     if (!r.is_null(kTicketColCount + 2)) l.by = r.i64(kTicketColCount + 2);
     latest.push_back(l);
-  });
+  };
+  if (!walk_sql.empty()) {
+    run(walk_sql, on_row);
+    if (page.items.size() <= static_cast<std::size_t>(q.limit)) {
+      page.items.clear();
+      keys.clear();
+      latest.clear();
+    }
+  }
+  if (page.items.empty()) run(sql, on_row);
   if (page.items.size() > static_cast<std::size_t>(q.limit)) {
     page.items.pop_back();
     page.next = keys[page.items.size() - 1];

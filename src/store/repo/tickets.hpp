@@ -105,6 +105,9 @@ class TicketRepo : Repo {
   // Up to this many matches, a text filter is a set of ids.
   static constexpr std::int64_t kFewMatches = 20'000;
   static constexpr std::int64_t kFewMatchesPostgres = 1'000;
+  // PostgreSQL: the most tickets of a requester's scope a page of a search
+  // walks, each looked up in the index, before the index's matches serve.
+  static constexpr std::int64_t kWalkTicketsPostgres = 20'000;
 
  private:
   struct TextPlan {
