@@ -74,7 +74,7 @@ constexpr std::int64_t kScopeWalkTotal = 50'000;
 // kTicketWindow, subject matches first.
 constexpr int kRankAll = 5000;
 // SQLite: how many matches one look-up in the index costs as much as.
-constexpr std::int64_t kLookupMatches = 100;
+constexpr std::int64_t kLookupMatches = 30;
 // Prefixes of up to this many letters have an index of their own (FTS5
 // prefix = '3 4 5 6', migration 12; shorter words are no prefixes,
 // kMinPrefixLetters); a longer one is the merge of every word it begins.
