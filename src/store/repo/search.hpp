@@ -73,8 +73,11 @@ constexpr std::int64_t kScopeWalkTotal = 50'000;
 // Up to this many matches, tickets are ranked by bm25; beyond, the newest
 // kTicketWindow, subject matches first.
 constexpr int kRankAll = 5000;
-// SQLite: how many matches one look-up in the index costs as much as.
-constexpr std::int64_t kLookupMatches = 30;
+// SQLite: how many matches the index reads in the time it looks up one
+// ticket by its id (SearchRepo::tickets), and in the time the queue checks
+// one ticket of its walk (TicketRepo::list).
+constexpr std::int64_t kWalkMatches = 200;
+constexpr std::int64_t kCheckMatches = 30;
 // Prefixes of up to this many letters have an index of their own (FTS5
 // prefix = '3 4 5 6', migration 12; shorter words are no prefixes,
 // kMinPrefixLetters); a longer one is the merge of every word it begins.
@@ -104,8 +107,12 @@ class SearchRepo : Repo {
   // the index, against 0.1 ms once at the end).
   void reindex(const std::set<Id>& tickets, const std::set<Id>& articles);
 
+  // How many tickets the scope holds, when at most kRankAll.
+  std::optional<std::int64_t> few_in_scope(const TicketScope& scope);
+  // SQLite: whether `match` (FTS5) matches at least n tickets.
+  bool matches_at_least(const std::string& match, std::int64_t n);
+
  private:
-  bool walk_scope(const TicketScope& scope, const std::string& match);
   bool scope_walk(const std::string& q, const TicketSearch& f, std::vector<std::int64_t>& ids);
   // PostgreSQL's page of ticket hits, without snippets (q: its tsquery).
   std::vector<SearchHit> pg_tickets(const std::string& q, const TicketSearch& f, int offset,

@@ -114,7 +114,8 @@ class TicketRepo : Repo {
     enum class Kind { set, each, lead } kind = Kind::set;
     std::string match;  // the back end's query text
   };
-  TextPlan text_plan(const std::vector<SearchTerm>& terms, TicketText text, bool by_number);
+  TextPlan text_plan(const std::vector<SearchTerm>& terms, TicketText text,
+                     const TicketScope& scope, bool by_number);
   std::string text_condition(const TextPlan& plan, sql::Binder& b);
   // The ids the text matches, as a SELECT.
   std::string text_ids(const TextPlan& plan, sql::Binder& b);
