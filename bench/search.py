@@ -4,13 +4,14 @@
 1. load: `servicedesk demo --tickets N` (default 1,000,000), then, unless the demo makes
    articles of its own, 10,000 articles of generated Spanish and English IT text through
    POST /api/v1/articles; ~50 tickets holding rare made-up words, and a requester of
-   their own with a few tickets, through the API.
+   their own with a few tickets, through the API; 2,000 of the demo requester's tickets,
+   spread over the desk, given to another requester.
 2. latency: for each kind of query (rare words, common words, two common words, words of
    middling frequency, prefixes, phrases in quotes, ticket numbers, bare numbers, emails)
    R sequential requests (default 200, after a warm-up) of GET /api/v1/search?q= and of
    GET /api/v1/tickets?q= (the queue filter) with an agent's token on one kept-alive
    connection: p50, p99 and max, and what the first page held; the same as a requester
-   for a few kinds; GET /api/v1/articles/suggestions?text= for a subject being typed.
+   (one with a sixth of the tickets, one with 2,000) for a few kinds; GET /api/v1/articles/suggestions?text= for a subject being typed.
 3. concurrency: 4 clients at once on the common word, each R requests.
 4. size: the search index on disk (SQLite: dbstat over the full-text tables and their
    shadow tables; PostgreSQL: the search relations, GIN/GiST indexes and tsvector
@@ -60,6 +61,7 @@ PG_SEED = 2000
 WARM_UP = 20
 CLIENTS = 4
 RARE_TICKETS = 50
+MID_TICKETS = 2000
 API = "/api/v1"
 
 AGENT = "agente1@demo.example.com"
@@ -192,7 +194,9 @@ class Desk:
             return [line.split("\x1f") for line in out.stdout.splitlines()]
         c = sqlite3.connect(self.db, timeout=30)
         try:
-            return [[str(v) for v in row] for row in c.execute(statement).fetchall()]
+            rows = [[str(v) for v in row] for row in c.execute(statement).fetchall()]
+            c.commit()
+            return rows
         finally:
             c.close()
 
@@ -388,6 +392,20 @@ def query_path(endpoint, q):
 
 
 # --------------------------------------------------------------------------- loading
+
+
+def make_mid_requester(desk, admin, rng):
+    """A requester with MID_TICKETS of the demo requester's tickets, spread over the whole
+    desk (a requester or an organisation with thousands, not a sixth of the desk); returns
+    that requester's email."""
+    email = f"bench.{rare_word(rng, 'm')}@bench.example"
+    user = admin.ok("POST", "/users", {"email": email, "name": "Persona Bench Media",
+                                       "role": "requester"}, want=(201,))
+    demo = desk.sql(f"SELECT id FROM users WHERE email = '{DEMO_REQUESTER}'")[0][0]
+    desk.sql(f"UPDATE tickets SET requester_id = {user['id']} WHERE id IN (SELECT id FROM "
+             f"tickets WHERE requester_id = {demo} AND id % 61 = 0 ORDER BY id LIMIT "
+             f"{MID_TICKETS})")
+    return email
 
 
 def make_token(desk, email):
@@ -592,6 +610,9 @@ def main():
 
         rare_words, email = create_rare_tickets(agent, admin, rng)
         log(f"tickets: {RARE_TICKETS} with rare words, 5 for {email}")
+        mid_email = make_mid_requester(desk, admin, rng)
+        tokens["mid"] = make_token(desk, mid_email)
+        log(f"tickets: {MID_TICKETS} of {DEMO_REQUESTER}'s now {mid_email}'s")
         article_rare = [rare_word(rng, "zv") for _ in range(ARTICLES // 500 + 1)]
         articles_note = "made by the demo"
         articles_exist = agent.call("GET", "/articles?limit=1")[0] == 200
@@ -646,6 +667,16 @@ def main():
                     f = measure(requester, endpoint, queries)
                     cells += f.cells() if f else ["n/a"] * 4
                 requester_rows.append([label, queries[0]] + cells)
+        if tokens["mid"]:
+            mid = Api(desk, tokens["mid"])
+            for label, queries in (("common word", COMMON), ("prefix", PREFIXES)):
+                cells = []
+                for endpoint in ("search", "tickets"):
+                    log(f"measure: requester with {MID_TICKETS}, {label} on /{endpoint}")
+                    f = measure(mid, endpoint, queries)
+                    cells += f.cells() if f else ["n/a"] * 4
+                requester_rows.append([f"{label}, a requester with {MID_TICKETS:,} tickets",
+                                       queries[0]] + cells)
 
         log("measure: suggestions")
         suggest = measure(agent, "suggest", SUGGEST)
@@ -676,7 +707,8 @@ def main():
         for r in rows:
             print("| " + " | ".join(r) + " |")
         if requester_rows:
-            print(f"\nAs a requester ({DEMO_REQUESTER}, who sees only their own tickets):\n")
+            print(f"\nAs a requester ({DEMO_REQUESTER}, who sees only their own tickets; the "
+                  f"last rows as one with {MID_TICKETS:,}):\n")
             print(head)
             print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
             for r in requester_rows:
