@@ -120,12 +120,12 @@ std::optional<std::int64_t> SearchRepo::few_in_scope(const TicketScope& scope) {
   return n;
 }
 
-bool SearchRepo::matches_at_least(const std::string& match, std::int64_t n) {
+std::int64_t SearchRepo::count_matches(const std::string& match, std::int64_t cap) {
   std::int64_t m = 0;
   conn().query(
       "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH $1 LIMIT $2) x",
-      {match, n}, [&](const Row& r) { m = r.i64(0); });
-  return m >= n;
+      {match, cap}, [&](const Row& r) { m = r.i64(0); });
+  return m;
 }
 
 // PostgreSQL, a requester's words not among the newest index rows: the
@@ -306,7 +306,8 @@ std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms,
     if (has_filters(f)) {
       const auto few = scoped ? few_in_scope(f.scope) : std::nullopt;
       if (few) {
-        walked = matches_at_least(q, std::max<std::int64_t>(1, *few) * kWalkMatches);
+        const std::int64_t enough = std::max<std::int64_t>(1, *few) * kWalkMatches;
+        walked = count_matches(q, enough) >= enough;
         Where tw;
         ticket_filters(f, b, tw);
         w.add(std::string(walked ? "" : "+") +

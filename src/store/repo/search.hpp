@@ -109,8 +109,8 @@ class SearchRepo : Repo {
 
   // How many tickets the scope holds, when at most kRankAll.
   std::optional<std::int64_t> few_in_scope(const TicketScope& scope);
-  // SQLite: whether `match` (FTS5) matches at least n tickets.
-  bool matches_at_least(const std::string& match, std::int64_t n);
+  // SQLite: how many tickets `match` (FTS5) matches, counted up to `cap`.
+  std::int64_t count_matches(const std::string& match, std::int64_t cap);
 
  private:
   bool scope_walk(const std::string& q, const TicketSearch& f, std::vector<std::int64_t>& ids);

@@ -148,19 +148,18 @@ TicketRepo::TextPlan TicketRepo::text_plan(const std::vector<SearchTerm>& terms,
   // as the list walks them (a requester with 2,000 tickets of a million,
   // a word in every ticket: 76 ms a page with the index leading, walking
   // a million index rows for 51 of theirs), unless a prefix with no index
-  // of its own makes each look-up a merge.
-  if (scope.kind != TicketScope::Kind::everything && !costly_prefix(resolved)) {
-    const auto few = m_tx.search().few_in_scope(scope);
-    if (few && m_tx.search().matches_at_least(plan.match,
-                                              std::max<std::int64_t>(1, *few) * kCheckMatches)) {
-      plan.kind = TextPlan::Kind::each;
-      return plan;
-    }
+  // of its own makes each look-up a merge. One count of the matches serves
+  // that and the plans below.
+  std::optional<std::int64_t> walk_from;  // matches that make the scope's walk pay
+  if (scope.kind != TicketScope::Kind::everything && !costly_prefix(resolved))
+    if (const auto few = m_tx.search().few_in_scope(scope))
+      walk_from = std::max<std::int64_t>(1, *few) * kCheckMatches;
+  const std::int64_t found =
+      m_tx.search().count_matches(plan.match, std::max(kFewMatches + 1, walk_from.value_or(0)));
+  if (walk_from && found >= *walk_from) {
+    plan.kind = TextPlan::Kind::each;
+    return plan;
   }
-  std::int64_t found = 0;
-  conn().query(
-      "SELECT COUNT(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH $1 LIMIT $2) x",
-      {plan.match, kFewMatches + 1}, [&](const Row& r) { found = r.i64(0); });
   const bool prefixes =
       std::any_of(resolved.begin(), resolved.end(), [](const SearchTerm& t) { return t.prefix; });
   if (found <= kFewMatches)
