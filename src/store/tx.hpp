@@ -95,10 +95,10 @@ class Tx {
   std::size_t cached_statements() const { return m_c.cached_statements(); }
   // The plan the connection chooses for a statement, one line per step (a
   // diagnostic: tests check plans that hang on the planner's statistics).
-  std::string query_plan(const std::string& sql) const {
+  std::string query_plan(const std::string& sql, const Params& params = {}) const {
     const bool pg = m_c.dialect() == Dialect::postgres;
     std::string out;
-    m_c.query((pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + sql, {}, [&](const Row& r) {
+    m_c.query((pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + sql, params, [&](const Row& r) {
       out += r.text(pg ? 0 : 3);
       out += '\n';
     });

@@ -43,10 +43,35 @@ void ticket_filters(const TicketSearch& f, Binder& b, Where& w) {
   if (f.updated_to) w.add("t.updated_at <= " + b.next(at(*f.updated_to)));
 }
 
+// Whether ticket_filters has anything to add beyond the scope.
+bool has_ticket_filters(const TicketSearch& f) {
+  return !f.types.empty() || !f.statuses.empty() || f.category_id || f.updated_from || f.updated_to;
+}
+
 // Whether ticket_filters has anything to add (the tickets must be joined).
 bool has_filters(const TicketSearch& f) {
-  return f.scope.kind != TicketScope::Kind::everything || !f.types.empty() || !f.statuses.empty() ||
-         f.category_id || f.updated_from || f.updated_to;
+  return f.scope.kind != TicketScope::Kind::everything || has_ticket_filters(f);
+}
+
+// SQLite: whether the index's row is the scope's, from the scope's own
+// index of (requester_id, id) or (organisation_id, id): joining the tickets
+// read each match's row (0.7 us a match at a million, 21-27 ms to count
+// 5,000 of a requester's matches of a prefix, against 9 ms).
+std::string scope_exists(const TicketScope& s, Binder& b) {
+  auto in = [&](const char* index, const char* column, Id value) {
+    return std::string("EXISTS (SELECT 1 FROM tickets i INDEXED BY ") + index + " WHERE i." +
+           column + " = " + b.next(value) + " AND i.id = ticket_search.rowid)";
+  };
+  switch (s.kind) {
+    case TicketScope::Kind::everything:
+      return {};
+    case TicketScope::Kind::own:
+      return in("tickets_requester", "requester_id", s.requester_id);
+    case TicketScope::Kind::own_and_organisation:
+      return "(" + in("tickets_requester", "requester_id", s.requester_id) + " OR " +
+             in("tickets_org", "organisation_id", s.organisation_id.value_or(0)) + ")";
+  }
+  return "1 = 0";
 }
 
 void article_filters(const ArticleSearch& f, Binder& b, Where& w) {
@@ -275,6 +300,58 @@ std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const Ticket
   return hits;
 }
 
+// FTS5 is handed each stretch's ids as a set (`rowid IN`), which it looks up
+// one by one. Stretches: the window's size first (a word in every ticket
+// fills it at once: 9 ms for 500 look-ups), then as many as the density
+// seen so far says would fill it, with a quarter more.
+bool SearchRepo::walk_scope(const std::string& match, const TicketSearch& f, std::int64_t matches,
+                            std::vector<Id>& window) {
+  std::vector<std::int64_t> ids;
+  {
+    Binder b(dialect());
+    Where w;
+    ticket_filters(f, b, w);
+    conn().query("SELECT t.id FROM tickets t" + w.text + " ORDER BY t.id DESC", b.params,
+                 [&](const Row& r) { ids.push_back(r.i64(0)); });
+  }
+  std::int64_t desk = 0;
+  conn().query("SELECT COALESCE(MAX(id), 0) FROM tickets", {},
+               [&](const Row& r) { desk = r.i64(0); });
+  const auto want = static_cast<std::size_t>(kTicketWindowWalked);
+  std::size_t walked = 0, stretch = want;
+  while (walked < ids.size() && window.size() < want) {
+    const std::size_t end = std::min(ids.size(), walked + stretch);
+    Binder b(dialect());
+    Where w;
+    const std::string m = b.next(match);
+    ticket_filters(f, b, w);
+    w.add("t.id BETWEEN " + b.next(ids[end - 1]) + " AND " + b.next(ids[walked]));
+    std::vector<Id> found;
+    conn().query("SELECT rowid FROM ticket_search WHERE ticket_search MATCH " + m +
+                     " AND rowid IN (SELECT t.id FROM tickets t" + w.text + ")",
+                 b.params, [&](const Row& r) { found.push_back(r.i64(0)); });
+    std::sort(found.rbegin(), found.rend());
+    window.insert(window.end(), found.begin(), found.end());
+    walked = end;
+    if (window.size() >= want || walked >= ids.size()) break;
+    // What is left to walk at the density seen so far, against what the
+    // set would read: the desk's matches at least, or at that density.
+    const double density = static_cast<double>(window.size()) / static_cast<double>(walked);
+    const double rest = static_cast<double>(ids.size() - walked);
+    const double lookups =
+        density > 0 ? std::min(rest, static_cast<double>(want - window.size()) / density) : rest;
+    const double desk_matches =
+        std::max(static_cast<double>(matches), density * static_cast<double>(desk));
+    if (lookups * static_cast<double>(kWalkMatches) > desk_matches) {
+      window.clear();
+      return false;
+    }
+    stretch = static_cast<std::size_t>(lookups * 1.25) + 1;
+  }
+  if (window.size() > want) window.resize(want);
+  return true;
+}
+
 std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms, TermMatch match,
                                            const TicketSearch& f, int offset, int limit) {
   std::vector<SearchHit> hits;
@@ -289,34 +366,40 @@ std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms,
   if (pg) {
     hits = pg_tickets(q, f, offset, limit);
   } else {
-    w.add("ticket_search MATCH " + b.next(q));
     const bool scoped = f.scope.kind != TicketScope::Kind::everything;
-    std::string from = "ticket_search";
     // SQLite, by the measures at a million (a requester with 2,000 tickets
     // spread over the desk):
-    // - staff, or a scope of thousands: the index leads, each match's
-    //   ticket read by its id (0.14 us a match);
+    // - staff: the index leads, each match's ticket read by its id when a
+    //   filter needs it;
+    // - a scope of thousands: the index leads, each match checked in the
+    //   scope's index (scope_exists: 0.3 us a match);
     // - a scope of few tickets: the index leads, each match kept when its
     //   id is in the scope's (`+`: not handed to FTS5; 0.08 us a match:
     //   5 ms for a prefix in 66,000 tickets);
-    // - ... unless the words match kWalkMatches times as many tickets as
-    //   the scope holds: FTS5 looks up each of the scope's ids (17 us
-    //   each: 37 ms for a word in every ticket, against 81).
+    // - ... unless the words are in so many tickets that the scope's own
+    //   fill the window sooner (walk_scope).
+    std::vector<Id> window;
     bool walked = false;
-    if (has_filters(f)) {
-      const auto few = scoped ? few_in_scope(f.scope) : std::nullopt;
-      if (few) {
-        const std::int64_t enough = std::max<std::int64_t>(1, *few) * kWalkMatches;
-        walked = count_matches(q, enough) >= enough;
-        Where tw;
-        ticket_filters(f, b, tw);
-        w.add(std::string(walked ? "" : "+") +
-              "ticket_search.rowid IN (SELECT t.id FROM tickets t" + tw.text + ")");
-      } else {
-        from = "ticket_search CROSS JOIN tickets t";
-        w.add("ticket_search.rowid = t.id");
-        ticket_filters(f, b, w);
-      }
+    const auto few = scoped && has_filters(f) ? few_in_scope(f.scope) : std::nullopt;
+    if (few) {
+      const std::int64_t enough =
+          std::max<std::int64_t>(1, std::min<std::int64_t>(*few, kTicketWindowWalked)) *
+          kWalkMatches;
+      const std::int64_t counted = count_matches(q, enough);
+      walked = counted >= enough && walk_scope(q, f, counted, window);
+    }
+    w.add("ticket_search MATCH " + b.next(q));
+    std::string from = "ticket_search";
+    if (few) {
+      Where tw;
+      ticket_filters(f, b, tw);
+      w.add("+ticket_search.rowid IN (SELECT t.id FROM tickets t" + tw.text + ")");
+    } else if (scoped && !has_ticket_filters(f)) {
+      w.add(scope_exists(f.scope, b));
+    } else if (has_filters(f)) {
+      from = "ticket_search CROSS JOIN tickets t";
+      w.add("ticket_search.rowid = t.id");
+      ticket_filters(f, b, w);
     }
     const std::string matches = " FROM " + from + w.text;
     std::int64_t found = 0;
@@ -327,8 +410,7 @@ std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms,
     // A walk is not ranked by bm25: each look-up starts the index's query
     // again, and bm25 with it, which counts every match of every word
     // (20 ms a ticket for a word in every one, at a million: 40 s a page
-    // for a requester with 2,000 tickets). It is not counted either: it
-    // goes the way of many matches.
+    // for a requester with 2,000 tickets). It goes the way of many matches.
     if (!walked && found <= kRankAll) {
       // Few: all of them ranked by bm25 (whose weights of each word come
       // from counting its matches, cheap when they are few).
@@ -346,24 +428,25 @@ std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms,
                      hits.push_back(std::move(h));
                    });
     } else {
-      // Many (a word in half the desk): the newest kTicketWindow, those
-      // with the words in their subject first. bm25 would count every
-      // match of every word first (tens of milliseconds at a million).
-      std::vector<Id> window;
-      // (A walk's order is not handed to FTS5, which would then read every
-      // match newest first to find the scope's: 350 against 37 ms.)
-      conn().query("SELECT ticket_search.rowid" + matches + " ORDER BY " + (walked ? "+" : "") +
-                       "ticket_search.rowid DESC LIMIT " + std::to_string(kTicketWindow),
-                   b.params, [&](const Row& r) { window.push_back(r.i64(0)); });
+      // Many (a word in half the desk): the newest kTicketWindow (a walk's:
+      // kTicketWindowWalked), those with the words in their subject first.
+      // bm25 would count every match of every word first (tens of
+      // milliseconds at a million).
+      if (!walked)
+        conn().query("SELECT ticket_search.rowid" + matches +
+                         " ORDER BY ticket_search.rowid DESC LIMIT " +
+                         std::to_string(kTicketWindow),
+                     b.params, [&](const Row& r) { window.push_back(r.i64(0)); });
       // The window's subjects, from the index over its range (ticket by
       // ticket, a look-up that misses reads on to the next match: 9 ms each
       // for a word in no subject at a million, against 27 ms for the range).
       std::set<Id> in_subject;
       if (!window.empty())
         conn().query(
-            "SELECT rowid FROM ticket_search WHERE ticket_search MATCH $1 AND rowid >= $2",
+            "SELECT rowid FROM ticket_search WHERE ticket_search MATCH $1 AND rowid BETWEEN $2 "
+            "AND $3",
             {"{subject} : (" + fts5_match(resolved, match, TicketText::with_notes, false) + ")",
-             window.back()},
+             window.back(), window.front()},
             [&](const Row& r) { in_subject.insert(r.i64(0)); });
       std::stable_partition(window.begin(), window.end(),
                             [&](Id id) { return in_subject.count(id) > 0; });

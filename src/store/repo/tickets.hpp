@@ -99,6 +99,10 @@ class TicketRepo : Repo {
   // Open tickets after `after_id`, by id: the service-level sweep's batches.
   std::vector<Id> open_ids_after(Id after_id, int limit);
   Page<Ticket> list(const TicketQuery& q);
+  // The plan the back end chooses for list's statement, one line per step
+  // (a diagnostic: tests check that a search's page walks an index rather
+  // than the whole desk).
+  std::string list_plan(const TicketQuery& q);
   std::int64_t count();
   QueueCounts queue_counts(Id agent_id, const TicketScope& scope, Instant now, Duration window);
 
@@ -112,10 +116,20 @@ class TicketRepo : Repo {
  private:
   struct TextPlan {
     enum class Kind { set, each, lead } kind = Kind::set;
-    std::string match;  // the back end's query text
+    std::string match;         // the back end's query text
+    std::int64_t found = 0;    // its matches, counted as far as the plan needed
+    bool small_scope = false;  // SQLite: the scope holds at most kRankAll tickets
   };
+  // list's statement: the page's, and first, when not empty, the walk's
+  // (PostgreSQL); whether the sort's value is text (for the cursor).
+  struct ListStatement {
+    std::string sql, walk_sql;
+    Params params;
+    bool text_key = false;
+  };
+  ListStatement list_statement(const TicketQuery& q);
   TextPlan text_plan(const std::vector<SearchTerm>& terms, TicketText text,
-                     const TicketScope& scope, bool by_number);
+                     const TicketScope& scope, TicketSort sort, int limit);
   std::string text_condition(const TextPlan& plan, sql::Binder& b);
   // The ids the text matches, as a SELECT.
   std::string text_ids(const TextPlan& plan, sql::Binder& b);
