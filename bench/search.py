@@ -386,6 +386,8 @@ def query_path(endpoint, q):
         return f"/search?q={enc}&limit=20"
     if endpoint == "tickets":
         return f"/tickets?q={enc}&limit=50"
+    if endpoint.startswith("tickets&sort="):  # the queue in another order
+        return f"/tickets?q={enc}&limit=50&sort={endpoint.split('=', 1)[1]}"
     if endpoint == "suggest":
         return f"/articles/suggestions?text={enc}&limit=5"
     raise ValueError(endpoint)
@@ -678,6 +680,24 @@ def main():
                 requester_rows.append([f"{label}, a requester with {MID_TICKETS:,} tickets",
                                        queries[0]] + cells)
 
+        # The queue filter in the orders of the queue's column headers that
+        # have an index, and the mid requester's in the portal's order.
+        sorted_rows = []
+        mid_api = Api(desk, tokens["mid"]) if tokens["mid"] else None
+        for who, api_, label, queries in (
+                ("agent", agent, "common word", COMMON), ("agent", agent, "prefix", PREFIXES),
+                ("agent", agent, "middling word", MIDDLING),
+                ("mid", mid_api, "common word", COMMON), ("mid", mid_api, "prefix", PREFIXES)):
+            if api_ is None:
+                continue
+            cells = []
+            for order in ("-priority", "-updated_at"):
+                log(f"measure: {who}, {label} on /tickets sorted by {order}")
+                f = measure(api_, f"tickets&sort={order}", queries)
+                cells += f.cells() if f else ["n/a"] * 4
+            who_label = "an agent" if who == "agent" else f"a requester with {MID_TICKETS:,}"
+            sorted_rows.append([f"{label}, {who_label}", queries[0]] + cells)
+
         log("measure: suggestions")
         suggest = measure(agent, "suggest", SUGGEST)
 
@@ -712,6 +732,13 @@ def main():
             print(head)
             print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
             for r in requester_rows:
+                print("| " + " | ".join(r) + " |")
+        if sorted_rows:
+            print("\nThe queue filter in another order (/tickets?q=&sort=):\n")
+            print("| query | e.g. | by priority p50 | p99 | max | items | by last change p50 "
+                  "| p99 | max | items |")
+            print("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+            for r in sorted_rows:
                 print("| " + " | ".join(r) + " |")
         print()
         print("| | p50 | p99 | max | items / rate |")
