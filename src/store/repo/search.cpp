@@ -5,6 +5,7 @@
 
 #include "domain/text.hpp"
 #include "store/repo/sql.hpp"
+#include "store/repo/tickets.hpp"
 
 namespace sd::store {
 namespace {
@@ -314,9 +315,7 @@ bool SearchRepo::walk_scope(const std::string& match, const TicketSearch& f, std
     conn().query("SELECT t.id FROM tickets t" + w.text + " ORDER BY t.id DESC", b.params,
                  [&](const Row& r) { ids.push_back(r.i64(0)); });
   }
-  std::int64_t desk = 0;
-  conn().query("SELECT COALESCE(MAX(id), 0) FROM tickets", {},
-               [&](const Row& r) { desk = r.i64(0); });
+  const Id desk = m_tx.tickets().last_id();
   const auto want = static_cast<std::size_t>(kTicketWindowWalked);
   std::size_t walked = 0, stretch = want;
   while (walked < ids.size() && window.size() < want) {
@@ -380,7 +379,7 @@ std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms,
     //   fill the window sooner (walk_scope).
     std::vector<Id> window;
     bool walked = false;
-    const auto few = scoped && has_filters(f) ? few_in_scope(f.scope) : std::nullopt;
+    const auto few = scoped ? few_in_scope(f.scope) : std::nullopt;
     if (few) {
       const std::int64_t enough =
           std::max<std::int64_t>(1, std::min<std::int64_t>(*few, kTicketWindowWalked)) *

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <optional>
 #include <unordered_map>
 
@@ -183,12 +182,9 @@ TicketRepo::TextPlan TicketRepo::text_plan(const std::vector<SearchTerm>& terms,
   // cost less than making the set (dense * dense / kCheckMatches =
   // limit * desk).
   auto dense = [&] {
-    std::int64_t desk = 0;
-    conn().query("SELECT COALESCE(MAX(id), 0) FROM tickets", {},
-                 [&](const Row& r) { desk = r.i64(0); });
     return static_cast<std::int64_t>(
         std::sqrt(static_cast<double>(kCheckMatches) * static_cast<double>(std::max(1, limit)) *
-                  static_cast<double>(desk)));
+                  static_cast<double>(last_id())));
   };
   std::optional<std::int64_t> walk_from;  // matches from which the checks pay
   if (!costly) {
@@ -547,6 +543,13 @@ std::int64_t TicketRepo::count() {
   std::int64_t n = 0;
   conn().query("SELECT COUNT(*) FROM tickets", {}, [&](const Row& r) { n = r.i64(0); });
   return n;
+}
+
+Id TicketRepo::last_id() {
+  Id id = 0;
+  conn().query("SELECT COALESCE(MAX(id), 0) FROM tickets", {},
+               [&](const Row& r) { id = r.i64(0); });
+  return id;
 }
 
 QueueCounts TicketRepo::queue_counts(Id agent_id, const TicketScope& scope, Instant now,

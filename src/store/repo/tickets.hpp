@@ -104,6 +104,9 @@ class TicketRepo : Repo {
   // than the whole desk).
   std::string list_plan(const TicketQuery& q);
   std::int64_t count();
+  // The newest ticket's id (0 when none): the desk's size near enough, from
+  // the key alone (count() reads the whole table).
+  Id last_id();
   QueueCounts queue_counts(Id agent_id, const TicketScope& scope, Instant now, Duration window);
 
   // Up to this many matches, a text filter is a set of ids.
