@@ -1,6 +1,7 @@
 #include "desk/search.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "desk/ticket_queries.hpp"
@@ -82,13 +83,17 @@ store::ArticleSearch article_filter(const Actor& a, const SearchRequest& r) {
 // changed since it was indexed in this same transaction: never) is left out.
 std::vector<SearchItem> ticket_items(Tx& tx, const Actor& a,
                                      const std::vector<store::SearchHit>& hits) {
+  std::vector<Id> ids;
+  for (const auto& h : hits) ids.push_back(h.id);
+  std::map<Id, Ticket> found;
+  for (auto& t : tx.tickets().find_many(ids, ticket_scope(a))) found.emplace(t.id, std::move(t));
   std::vector<SearchItem> out;
   for (const auto& h : hits) {
-    auto t = tx.tickets().find(h.id, ticket_scope(a));
-    if (!t) continue;
-    SearchItem it = ticket_item(*t);
+    auto t = found.find(h.id);
+    if (t == found.end()) continue;
+    SearchItem it = ticket_item(t->second);
     it.score = h.score;
-    it.snippet = h.snippet.empty() ? plain_snippet(t->description) : snippet_html(h.snippet);
+    it.snippet = h.snippet.empty() ? plain_snippet(t->second.description) : snippet_html(h.snippet);
     out.push_back(std::move(it));
   }
   return out;

@@ -6,6 +6,7 @@
 #include "desk/knowledge.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "desk/mail.hpp"
@@ -225,6 +226,82 @@ TEST_P(Knowledge, TheWindowReachesOlderMatchesWhenTheNewestRunOut) {
   const auto older =
       std::count_if(seen.begin(), seen.end(), [&](Id id) { return id < oldest_new; });
   EXPECT_EQ(static_cast<std::size_t>(older), seen.size() - 400) << "the older matches too";
+}
+
+// PostgreSQL reads the newest matches of a search with no filter from the
+// index's newest eras, over more of them each time the window does not
+// fill. The tickets' numbers jump (as a desk's may, imported): 400 oldest
+// matches, 150 from 950,000, 100 from 992,000, then 2,000 newest without
+// the word (the probe finds none). Two eras' range finds the 100, a wider
+// one the 150 too, then every era: the window is the newest 500 of all,
+// each once.
+TEST_P(Knowledge, TheNewestMatchesAreReadFromTheNewestErasFirst) {
+  if (GetParam() != store::Dialect::postgres) GTEST_SKIP() << "PostgreSQL's eras";
+  std::set<Id> expected;
+  auto block = [&](std::optional<Id> from, int n, int matching) {
+    if (from)
+      raw()->exec("ALTER TABLE tickets ALTER COLUMN id RESTART WITH " + std::to_string(*from));
+    std::vector<Id> match;
+    ASSERT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
+      for (int i = 0; i < n; ++i) {
+        Ticket t = make_ticket(i);
+        t.subject = i < matching ? "Correo rebotado " + std::to_string(i) : "Otro asunto";
+        const Id id = tx.tickets().insert(t);
+        if (i < matching) match.push_back(id);
+      }
+      return true;
+    }));
+    expected.insert(match.begin(), match.end());
+  };
+  block(std::nullopt, 400, 400);
+  block(950'000, 150, 150);
+  block(992'000, 2'100, 100);
+  ASSERT_EQ(expected.size(), 650u);
+  // The newest 500: all but the oldest 150.
+  expected.erase(expected.begin(), std::next(expected.begin(), 150));
+  EXPECT_EQ(every_page(m_agent, ticket_request("correo", 50)), expected);
+  // The eras are read from the index (its expression is kEraTickets'), as
+  // a desk of this size would were it not so small that a scan costs less.
+  const std::string era = "ticket_id / " + std::to_string(store::kEraTickets);
+  auto c = raw();
+  c->exec("SET enable_seqscan = off");
+  std::string plan;
+  c->query(
+      "EXPLAIN SELECT s.ticket_id FROM ticket_search s WHERE s.doc @@ "
+      "to_tsquery('sd_search', 'correo') AND s." +
+          era + " >= $1",
+      {std::int64_t{200}}, [&](const store::Row& r) { plan += r.text(0) + "\n"; });
+  EXPECT_NE(plan.find("Index Cond: ((doc @@ '''correo'''::tsquery) AND ((" + era + ") >= "),
+            std::string::npos)
+      << plan;
+}
+
+// A requester's word found in none of the newest tickets, and in fewer
+// than a window of the whole desk's (PostgreSQL takes the desk's matches
+// and keeps the scope's, without walking the requester's tickets): theirs
+// alone, newest first, whether they have some or none.
+TEST_P(Knowledge, ARareWordFindsARequestersOwnMatchesAndNoOneElses) {
+  std::vector<Id> mine;  // newest first
+  ASSERT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
+    for (int i = 0; i < 2'130; ++i) {
+      Ticket t = make_ticket(i);
+      const bool match = i < 30, own = i % 3 == 0;
+      t.requester_id = own ? m_requester.id : m_other.id;
+      t.subject = match ? "Escáner " + std::to_string(i) + " atascado" : "Otro asunto";
+      const Id id = tx.tickets().insert(t);
+      if (match && own) mine.insert(mine.begin(), id);
+    }
+    return true;
+  }));
+  ASSERT_EQ(mine.size(), 10u);
+  const std::set<Id> theirs = every_page(m_requester, ticket_request("escaner", 5));
+  EXPECT_EQ(theirs, std::set<Id>(mine.begin(), mine.end()));
+  EXPECT_EQ(found(m_requester, "escaner").size(), 10u);
+  EXPECT_EQ(every_page(m_other, ticket_request("escaner", 50)).size(), 20u);
+  EXPECT_EQ(every_page(m_agent, ticket_request("escaner", 50)).size(), 30u);
+  // A requester with no match at all.
+  const Actor nobody = Actor::user(add_user("nadie@example.com", Role::requester), Role::requester);
+  EXPECT_TRUE(every_page(nobody, ticket_request("escaner", 50)).empty());
 }
 
 // A requester's matches lie beyond the newest index rows, and beyond the
@@ -628,6 +705,27 @@ TEST_P(Knowledge, SnippetsAreEscapedAndMarked) {
   EXPECT_NE(s.find("<mark>portal</mark>"), std::string::npos) << s;
   EXPECT_EQ(s.find("<script"), std::string::npos) << s;
   EXPECT_NE(s.find("&lt;/script&gt;"), std::string::npos) << "shown as written: " << s;
+}
+
+// A page's snippets (PostgreSQL reads them in one statement) each come
+// from their own ticket.
+TEST_P(Knowledge, EachHitOfAPageHasItsOwnSnippet) {
+  std::map<Id, std::string> color;
+  for (const char* c : {"rojo", "verde", "azul", "negro"}) {
+    const Id id = create(m_requester, "Pantalla parpadea",
+                         std::string("El monitor ") + c + " parpadea al encender")
+                      .id;
+    color[id] = c;
+  }
+  SearchRequest r = ticket_request("monitor", 10);
+  auto res = m_store->read([&](Tx& tx) { return search(tx, m_agent, r); });
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->items.size(), color.size());
+  for (const auto& it : res->items) {
+    ASSERT_TRUE(color.count(it.id)) << it.id;
+    EXPECT_NE(it.snippet.find(color[it.id]), std::string::npos) << it.id << ": " << it.snippet;
+    EXPECT_NE(it.snippet.find("<mark>monitor</mark>"), std::string::npos) << it.snippet;
+  }
 }
 
 TEST_P(Knowledge, PublishingIsForSupervisorsUnlessTheDeskSaysOtherwise) {

@@ -42,6 +42,7 @@ constexpr Landed kLanded[] = {
     {10, 0x72871222bab86979ULL, 0xc2b1ea0f40153d52ULL},
     {11, 0x3de1eac08f7a089ULL, 0xe658b2e84228d696ULL},
     {12, 0x23775d39cfb097ffULL, 0x14650fb0739d0383ULL},
+    {13, 0x14650fb0739d0383ULL, 0x3a653b4e7d84d39aULL},
 };
 
 TEST(Migrations, LandedMigrationsAreNeverEdited) {

@@ -270,6 +270,20 @@ TEST_P(Tickets, EveryQueryTakesTheScope) {
   EXPECT_FALSE(found(mates, own));
   EXPECT_TRUE(found(mates, shared));
   EXPECT_FALSE(found(strangers, shared));
+  // Many at once (a page of search hits): those the scope holds, a missing
+  // id left out.
+  auto many = [&](const TicketScope& s) {
+    std::set<Id> out;
+    auto got = m_store->read([&](Tx& tx) -> Result<std::vector<Ticket>> {
+      return tx.tickets().find_many({strangers, mates, mine, strangers + 100}, s);
+    });
+    if (got)
+      for (const auto& t : *got) out.insert(t.id);
+    return out;
+  };
+  EXPECT_EQ(many(own), (std::set<Id>{mine}));
+  EXPECT_EQ(many(shared), (std::set<Id>{mine, mates}));
+  EXPECT_EQ(many(TicketScope::everything()), (std::set<Id>{mine, mates, strangers}));
   auto counts = m_store->read([&](Tx& tx) -> Result<QueueCounts> {
     return tx.tickets().queue_counts(me, own, Instant{}, std::chrono::hours(2));
   });

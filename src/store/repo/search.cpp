@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 
 #include "domain/text.hpp"
 #include "store/repo/sql.hpp"
@@ -200,6 +201,37 @@ bool SearchRepo::scope_walk(const std::string& q, const TicketSearch& f,
   }
 }
 
+// The matches of the eras the newest `span` tickets reach, newest first;
+// when fewer than the window, of as many more as would fill it twice at
+// the density found (eight times as many when none), until the span passes
+// 1/kEraSpanMax of the desk: then of every era, with no range to read. Each
+// step reads its eras whole, so the window is the newest matches of all
+// (the steps grow at least twice, so the eras read again cost less than
+// the last step).
+std::vector<std::int64_t> SearchRepo::pg_newest_matches(const std::string& q, std::int64_t span) {
+  const Id desk = m_tx.tickets().last_id();
+  std::vector<std::int64_t> ids;
+  for (;;) {
+    const bool every_era = span > desk / kEraSpanMax;
+    Binder b(dialect());
+    std::string sql =
+        "SELECT x.ticket_id FROM (SELECT s.ticket_id FROM ticket_search s WHERE "
+        "s.doc @@ to_tsquery('sd_search', " +
+        b.next(q) + ")";
+    if (!every_era)
+      sql += " AND s.ticket_id / " + std::to_string(kEraTickets) +
+             " >= " + b.next(std::int64_t{(desk - span) / kEraTickets});
+    // OFFSET 0: the eras' matches from the index, not the newest rows
+    // walked in the hope of them (see window).
+    sql += " OFFSET 0) x ORDER BY x.ticket_id DESC LIMIT " + std::to_string(kTicketWindowPostgres);
+    ids.clear();
+    conn().query_planned(sql, b.params, [&](const Row& r) { ids.push_back(r.i64(0)); });
+    if (every_era || ids.size() >= static_cast<std::size_t>(kTicketWindowPostgres)) return ids;
+    const auto found = static_cast<std::int64_t>(ids.size());
+    span = found == 0 ? 8 * span : std::max(2 * span, 2 * kTicketWindowPostgres * span / found);
+  }
+}
+
 // PostgreSQL: the newest kTicketWindowPostgres matches (with the filters
 // and the scope), then ranked by ts_rank, which reads each document, on
 // those alone (it ran on every match before the window was cut: 23 ms for a
@@ -210,8 +242,10 @@ bool SearchRepo::scope_walk(const std::string& q, const TicketSearch& f,
 // first: when the words are in enough of them, the window is taken by
 // walking as many more as it would take to fill it twice over, if that is
 // at most kWalkRowsMax (and from the index if the walk falls short: the
-// window is always the newest matches of all); otherwise from the index's
-// candidates, which are then few.
+// window is always the newest matches of all). Otherwise, with no filter,
+// from the index's matches of the newest eras (pg_newest_matches); with
+// filters, from a requester's own tickets walked (scope_walk) or the
+// index's candidates.
 std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const TicketSearch& f,
                                               int offset, int limit) {
   const bool filtered = has_filters(f);
@@ -238,29 +272,25 @@ std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const Ticket
              std::to_string(size);
     return rows + " ORDER BY s.ticket_id DESC LIMIT " + std::to_string(size);
   };
-  // Matches among the newest kProbeRows; with no filter, when none or
-  // nearly, among the newest kProbeRowsWide (matches come in runs: a phrase
-  // in 62,500 tickets was in none of the newest 2,000).
-  const std::int64_t dense_enough = filtered ? kProbeDenseFiltered : kProbeDense;
-  std::int64_t probed = 0, dense = 0;
-  for (const std::int64_t rows : {kProbeRows, kProbeRowsWide}) {
-    if (rows == kProbeRowsWide && filtered) break;
+  // Matches among the newest kProbeRows.
+  std::int64_t dense = 0;
+  {
     Binder b(dialect());
-    const std::string probe = window(b, rows, rows);
+    const std::string probe = window(b, kProbeRows, kProbeRows);
     conn().query_planned("SELECT COUNT(*) FROM (" + probe + ") x", b.params,
                          [&](const Row& r) { dense = r.i64(0); });
-    probed = rows;
-    if (dense >= dense_enough) break;
   }
-  // A walk, when the probe says the window fills within kWalkRowsMax rows.
-  // It stops at the window's last match, so it may reach further than that
-  // estimate: matches come in runs, and a walk cut at twice the estimate
-  // fell one match short of 500 (4,008 rows for "impresora", which fills at
-  // 4,991) and then read all 66,000 candidates from the index (40-60 ms).
+  // A walk, when the probe says the window fills within kWalkRowsMax rows
+  // (with no filter, within an era's: beyond, the era's matches read from
+  // the index cost less than the rows walked). It stops at the window's
+  // last match, so it may reach further than that estimate: matches come
+  // in runs, and a walk cut at twice the estimate fell one match short of
+  // 500 (4,008 rows for "impresora", which fills at 4,991) and then read
+  // all 66,000 candidates from the index (40-60 ms).
   std::int64_t walk = 0;
-  if (dense >= dense_enough) {
-    const std::int64_t enough =
-        std::max<std::int64_t>(kTicketWindowPostgres, kTicketWindowPostgres * probed / dense);
+  if (filtered ? dense >= kProbeDenseFiltered
+               : kTicketWindowPostgres * kProbeRows <= dense * kEraTickets) {
+    const std::int64_t enough = kTicketWindowPostgres * kProbeRows / dense;
     if (2 * enough <= kWalkRowsMax) walk = std::min(kWalkRowsMax, kWalkReach * enough);
   }
   auto window_ids = [&](std::int64_t newest) {
@@ -278,7 +308,42 @@ std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const Ticket
     // rest) leaves the window to the index: it is the newest matches of all.
     have = ids.size() >= static_cast<std::size_t>(kTicketWindowPostgres);
   } else if (f.scope.kind != TicketScope::Kind::everything) {
-    have = scope_walk(q, f, ids);
+    // Words in none of the newest rows, whoever's, may be in fewer tickets
+    // than a window in the whole desk (a requester's rare word walked
+    // 20,000 of their tickets: 21-37 ms); then those the scope holds are
+    // the window.
+    std::int64_t anyones = 0;
+    {
+      Binder b(dialect());
+      conn().query_planned(
+          "SELECT COUNT(*) FROM (SELECT ticket_id, doc FROM ticket_search ORDER "
+          "BY ticket_id DESC LIMIT " +
+              std::to_string(kProbeRows) + ") s WHERE s.doc @@ to_tsquery('sd_search', " +
+              b.next(q) + ")",
+          b.params, [&](const Row& r) { anyones = r.i64(0); });
+    }
+    if (anyones == 0) {
+      const auto desks = pg_newest_matches(q, 2 * kEraTickets);
+      if (desks.size() < static_cast<std::size_t>(kTicketWindowPostgres)) {
+        if (!desks.empty()) {
+          Binder b(dialect());
+          Where w;
+          w.add(b.any_of("t.id", desks));
+          ticket_filters(f, b, w);
+          conn().query("SELECT t.id FROM tickets t" + w.text + " ORDER BY t.id DESC", b.params,
+                       [&](const Row& r) { ids.push_back(r.i64(0)); });
+        }
+        have = true;
+      }
+    }
+    if (!have) have = scope_walk(q, f, ids);
+  }
+  if (!have && !filtered) {
+    // The newest tickets that hold the window twice over at the probe's
+    // density (two eras when it found none).
+    ids = pg_newest_matches(
+        q, dense > 0 ? 2 * kTicketWindowPostgres * kProbeRows / dense : 2 * kEraTickets);
+    have = true;
   }
   if (!have) ids = window_ids(0);
   std::vector<SearchHit> hits;
@@ -458,18 +523,29 @@ std::vector<SearchHit> SearchRepo::tickets(const std::vector<SearchTerm>& terms,
       }
     }
   }
-  // Snippets for the page alone.
+  // Snippets for the page alone (PostgreSQL's in one statement: one a hit
+  // was 20 round trips a page, with the hits' tickets read one by one as
+  // well about 5 of the 14 ms a middling word took at a million).
+  if (pg && !hits.empty()) {
+    std::vector<std::int64_t> ids;
+    for (const auto& h : hits) ids.push_back(h.id);
+    Binder b(dialect());
+    const std::string qp = b.next(q);
+    const char* notes = f.text == TicketText::with_notes ? " || E'\\n' || s.notes" : "";
+    std::map<Id, std::string> snippets;
+    conn().query("SELECT s.ticket_id, ts_headline('sd_search', " +
+                     headline_text(std::string("t.description || E'\\n' || s.replies") + notes) +
+                     ", to_tsquery('sd_search', " + qp +
+                     "), 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, "
+                     "MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"') FROM ticket_search "
+                     "s JOIN tickets t ON t.id = s.ticket_id WHERE " +
+                     b.any_of("s.ticket_id", ids),
+                 b.params, [&](const Row& r) { snippets[r.i64(0)] = r.text(1); });
+    for (auto& h : hits) h.snippet = std::move(snippets[h.id]);
+    return hits;
+  }
   for (auto& h : hits) {
-    if (pg) {
-      const char* notes = f.text == TicketText::with_notes ? " || E'\\n' || s.notes" : "";
-      conn().query("SELECT ts_headline('sd_search', " +
-                       headline_text(std::string("t.description || E'\\n' || s.replies") + notes) +
-                       ", to_tsquery('sd_search', $1), 'StartSel=' || chr(1) || ', StopSel=' || "
-                       "chr(2) || ', MaxWords=30, MinWords=12, MaxFragments=2, "
-                       "FragmentDelimiter=\" … \"') FROM ticket_search s JOIN tickets t ON t.id = "
-                       "s.ticket_id WHERE s.ticket_id = $2",
-                   {q, h.id}, [&](const Row& r) { h.snippet = r.text(0); });
-    } else if (f.text == TicketText::with_notes) {
+    if (f.text == TicketText::with_notes) {
       conn().query(
           "SELECT snippet(ticket_search, -1, char(1), char(2), '…', 24) FROM ticket_search "
           "WHERE ticket_search MATCH $1 AND rowid = $2",

@@ -56,13 +56,20 @@ constexpr int kTicketWindow = 2000;
 // walked 14,000 index rows (70-114 ms at a million, against 12 ms for 500).
 constexpr std::int64_t kTicketWindowPostgres = 500;
 // PostgreSQL: the newest tickets looked at to tell whether a search matches
-// many (at least kProbeDense of them; with filters, which the walk checks
-// on each ticket it reads, kProbeDenseFiltered), and the most it then walks.
+// so many that walking the newest rows fills the window sooner than the
+// index's matches of an era (with filters, which the walk checks on each
+// ticket it reads, at least kProbeDenseFiltered of them), and the most it
+// then walks.
 constexpr std::int64_t kProbeRows = 2000;
-constexpr std::int64_t kProbeRowsWide = 20'000;
-constexpr std::int64_t kProbeDense = 4;
 constexpr std::int64_t kProbeDenseFiltered = 40;
 constexpr std::int64_t kWalkRowsMax = 60'000;
+// PostgreSQL: the index holds each ticket's era, ticket_id / kEraTickets
+// (migration 13 spells the number), so a search with no filter reads the
+// matches of the newest eras alone; eras are read as a range, whose cost
+// grows with the tickets it spans (25 ms for a million), so beyond
+// 1/kEraSpanMax of the desk the index's matches are read without one.
+constexpr std::int64_t kEraTickets = 4096;
+constexpr std::int64_t kEraSpanMax = 4;
 // How far past its estimate a walk may go before the index serves instead.
 constexpr std::int64_t kWalkReach = 8;
 // PostgreSQL: the tickets of a requester's scope a search walks first, each
@@ -125,6 +132,9 @@ class SearchRepo : Repo {
 
  private:
   bool scope_walk(const std::string& q, const TicketSearch& f, std::vector<std::int64_t>& ids);
+  // PostgreSQL, no filter: the newest kTicketWindowPostgres matches, from
+  // the eras of the newest `span` tickets first.
+  std::vector<std::int64_t> pg_newest_matches(const std::string& q, std::int64_t span);
   // PostgreSQL's page of ticket hits, without snippets (q: its tsquery).
   std::vector<SearchHit> pg_tickets(const std::string& q, const TicketSearch& f, int offset,
                                     int limit);

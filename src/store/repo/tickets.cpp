@@ -292,6 +292,18 @@ std::optional<Ticket> TicketRepo::find(Id id, const TicketScope& scope, Lock loc
   return out;
 }
 
+std::vector<Ticket> TicketRepo::find_many(const std::vector<Id>& ids, const TicketScope& scope) {
+  std::vector<Ticket> out;
+  if (ids.empty()) return out;
+  Binder b(dialect());
+  Where w;
+  w.add(b.any_of("id", ids));
+  if (auto s = ticket_scope_sql(scope, b); !s.empty()) w.add(s);
+  conn().query(std::string("SELECT ") + kTicketCols + " FROM tickets" + w.text, b.params,
+               [&](const Row& r) { out.push_back(ticket_from(r)); });
+  return out;
+}
+
 void TicketRepo::update(Ticket& t) {
   // Indexed again only when its text changes (most updates are of status).
   bool text_changed = false;

@@ -91,6 +91,9 @@ class TicketRepo : Repo {
   Id insert(const Ticket& t);
   // The ticket if it exists and the scope contains it.
   std::optional<Ticket> find(Id id, const TicketScope& scope, Lock lock = Lock::none);
+  // Those of `ids` that exist and the scope contains, in no order (one
+  // statement for a page of search hits, not one a hit).
+  std::vector<Ticket> find_many(const std::vector<Id>& ids, const TicketScope& scope);
   // Stores every field, and the next version (t.version grows by one).
   void update(Ticket& t);
   // Only the service-level due (the clocks moved without the ticket
