@@ -249,6 +249,13 @@ class Desk:
         log(f"demo: {' '.join(args)} (then copies up to {TICKETS:,} by SQL)")
         self.cli(*args)
         copies = TICKETS - PG_SEED
+        # Since migration 14 the index holds each ticket's scope (an older
+        # binary's schema has no such columns).
+        with_scope = bool(self.sql("SELECT 1 FROM information_schema.columns WHERE "
+                                   "table_name = 'ticket_search' AND column_name = "
+                                   "'requester_id'"))
+        scope = ", requester_id, organisation_id" if with_scope else ""
+        x_scope = ", x.requester_id, x.organisation_id" if with_scope else ""
         script = f"""
 CREATE TEMP TABLE seed AS SELECT * FROM tickets ORDER BY id;
 INSERT INTO tickets (type, channel, impact, criticality, priority, support_level, status,
@@ -266,9 +273,10 @@ INSERT INTO events (ticket_id, kind, actor_kind, actor_id, internal, body, creat
 SELECT t.id, e.kind, e.actor_kind, e.actor_id, e.internal, e.body, e.created_at
 FROM tickets t JOIN events e ON e.ticket_id = 1 + ((t.id - {PG_SEED}) % {PG_SEED})
 WHERE t.id > {PG_SEED} AND e.kind IN ('reply', 'note');
-INSERT INTO ticket_search (ticket_id, replies, notes, doc)
+INSERT INTO ticket_search (ticket_id, replies, notes, doc{scope})
 SELECT x.id, x.replies, x.notes, sd_ticket_doc(x.subject, x.description, x.replies, x.notes)
-FROM (SELECT t.id, t.subject, t.description,
+  {x_scope}
+FROM (SELECT t.id, t.subject, t.description, t.requester_id, t.organisation_id,
   right(COALESCE((SELECT string_agg(e.body, E'\\n' ORDER BY e.id) FROM events e
     WHERE e.ticket_id = t.id AND e.kind IN ('reply', 'note') AND e.internal = 0), ''), 100000)
     AS replies,

@@ -614,6 +614,57 @@ TEST_P(Knowledge, AnOrganisationsSharedTicketsAreSearchedBeyondAFewThousand) {
   EXPECT_EQ(every_page(alone, r), mine) << "an organisation that does not share";
 }
 
+// PostgreSQL's index holds each ticket's requester and organisation
+// (migration 14), which a requester's search reads: written with the rest
+// of the row, and kept in step when a ticket changes hands by a statement
+// the search does not see. Their matches are more than a small scope's
+// (kRankAll), which PostgreSQL would walk in the tickets themselves.
+TEST_P(Knowledge, TheIndexFollowsATicketToItsNewRequester) {
+  auto org = write([](Tx& tx) -> Result<Id> {
+    return tx.organisations().insert(Organisation{0, "Org", true, at(1)});
+  });
+  ASSERT_TRUE(org);
+  constexpr int kMine = static_cast<int>(store::kRankAll) + 100;
+  Id moved = 0;
+  ASSERT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
+    for (int i = 0; i <= kMine; ++i) {
+      Ticket t = make_ticket(i);
+      t.subject = "Correo " + std::to_string(i);
+      if (i == kMine) t.requester_id = m_other.id;  // the newest, someone else's
+      moved = tx.tickets().insert(t);
+    }
+    return true;
+  }));
+  const SearchRequest r = ticket_request("correo", 50);
+  EXPECT_EQ(every_page(m_other, r), std::set<Id>{moved});
+  const std::set<Id> before = every_page(m_requester, r);
+  EXPECT_FALSE(before.count(moved));
+  EXPECT_TRUE(before.count(moved - 1)) << "their newest";
+  auto c = raw();
+  c->exec("UPDATE tickets SET requester_id = " + std::to_string(m_user) +
+          ", organisation_id = " + std::to_string(*org) + " WHERE id = " + std::to_string(moved));
+  EXPECT_TRUE(every_page(m_requester, r).count(moved)) << "the ticket that became theirs";
+  EXPECT_TRUE(every_page(m_other, r).empty());
+  if (GetParam() != store::Dialect::postgres) return;
+  std::vector<std::int64_t> keys;
+  c->query("SELECT requester_id, organisation_id FROM ticket_search WHERE ticket_id = $1",
+           {std::int64_t{moved}}, [&](const store::Row& row) {
+             keys = {row.i64(0), row.is_null(1) ? 0 : row.i64(1)};
+           });
+  EXPECT_EQ(keys, (std::vector<std::int64_t>{m_user, *org}));
+  // The requester's condition is read from the index, as a desk of this
+  // size would were it not so small that a scan costs less.
+  c->exec("SET enable_seqscan = off");
+  std::string plan;
+  c->query(
+      "EXPLAIN SELECT s.ticket_id FROM ticket_search s WHERE s.doc @@ "
+      "to_tsquery('sd_search', 'correo') AND s.requester_id = $1",
+      {std::int64_t{m_user}}, [&](const store::Row& row) { plan += row.text(0) + "\n"; });
+  EXPECT_NE(plan.find("Index Cond: ((doc @@ '''correo'''::tsquery) AND (requester_id = "),
+            std::string::npos)
+      << plan;
+}
+
 TEST_P(Knowledge, TheQueueFilterReadsManyMatchesInEachOrderOnce) {
   // More matches than TicketRepo::kFewMatches: by number the index leads;
   // by another order an exact word is checked ticket by ticket and a

@@ -31,9 +31,8 @@ std::string clean(const std::string& words) {
   return out;
 }
 
-// Conditions on tickets (alias t) for the filters and the scope.
-void ticket_filters(const TicketSearch& f, Binder& b, Where& w) {
-  if (auto s = ticket_scope_sql(f.scope, b); !s.empty()) w.add(s);
+// Conditions on tickets (alias t) for the filters beyond the scope.
+void ticket_only_filters(const TicketSearch& f, Binder& b, Where& w) {
   std::vector<std::string> names;
   for (auto v : f.types) names.emplace_back(to_string(v));
   if (!names.empty()) w.add(b.any_of("t.type", names));
@@ -43,6 +42,12 @@ void ticket_filters(const TicketSearch& f, Binder& b, Where& w) {
   if (f.category_id) w.add("t.category_id = " + b.next(*f.category_id));
   if (f.updated_from) w.add("t.updated_at >= " + b.next(at(*f.updated_from)));
   if (f.updated_to) w.add("t.updated_at <= " + b.next(at(*f.updated_to)));
+}
+
+// Conditions on tickets (alias t) for the filters and the scope.
+void ticket_filters(const TicketSearch& f, Binder& b, Where& w) {
+  if (auto s = ticket_scope_sql(f.scope, b, "t."); !s.empty()) w.add(s);
+  ticket_only_filters(f, b, w);
 }
 
 // Whether ticket_filters has anything to add beyond the scope.
@@ -155,77 +160,59 @@ std::int64_t SearchRepo::count_matches(const std::string& match, std::int64_t ca
   return m;
 }
 
-// PostgreSQL, a requester's words not among the newest index rows: the
-// scope's own tickets are walked, newest first, each looked up in the
-// index. The index's candidates are every ticket's, rechecked one by one
-// for the columns a requester may search (25 ms for a prefix in 60,000
-// tickets, against 19 for a walk of 17,000 of the requester's). The walk
-// goes in stretches: the first of kScopeWalkMax tickets, then, if it found
-// some, as many more as would fill the window twice over (half as many as
-// the first, at least), within kScopeWalkTotal. Returns whether `ids` is
-// the window: it filled, or the walk saw every ticket of the scope.
-bool SearchRepo::scope_walk(const std::string& q, const TicketSearch& f,
-                            std::vector<std::int64_t>& ids) {
-  std::int64_t walked = 0, stretch = kScopeWalkMax;
-  std::optional<std::int64_t> below;  // where the last stretch ended
-  for (;;) {
-    Binder rb(dialect());
-    Where w;
-    ticket_filters(f, rb, w);
-    if (below) w.add("t.id < " + rb.next(*below));
-    const std::string rows = "SELECT t.id FROM tickets t" + w.text + " ORDER BY t.id DESC LIMIT " +
-                             std::to_string(stretch);
-    Binder b = rb;
-    const std::string qp = b.next(q);
-    const auto want = kTicketWindowPostgres - static_cast<std::int64_t>(ids.size());
-    conn().query_planned("SELECT x.id FROM (" + rows +
-                             ") x WHERE EXISTS (SELECT 1 FROM ticket_search s WHERE s.ticket_id = "
-                             "x.id AND s.doc @@ to_tsquery('sd_search', " +
-                             qp + ") OFFSET 0) ORDER BY x.id DESC LIMIT " + std::to_string(want),
-                         b.params, [&](const Row& r) { ids.push_back(r.i64(0)); });
-    if (ids.size() >= static_cast<std::size_t>(kTicketWindowPostgres)) return true;
-    // How many tickets the stretch had, and where it ended (from the
-    // scope's index alone, when it has the columns).
-    std::int64_t seen = 0, last = 0;
-    conn().query("SELECT COUNT(*), MIN(x.id) FROM (" + rows + ") x", rb.params, [&](const Row& r) {
-      seen = r.i64(0);
-      if (!r.is_null(1)) last = r.i64(1);
-    });
-    if (seen < stretch) return true;  // every ticket of the scope
-    walked += seen;
-    below = last;
-    if (ids.empty()) return false;
-    const auto found = static_cast<std::int64_t>(ids.size());
-    stretch = std::max(kScopeWalkMax / 2, 2 * (kTicketWindowPostgres - found) * walked / found);
-    if (walked + stretch > kScopeWalkTotal) return false;
-  }
+// PostgreSQL: the newest matches of a scope of at most kRankAll tickets,
+// from its own tickets walked newest first, each looked up in the index:
+// at most kRankAll look-ups (2 us each). The index's scope keys would read
+// every match of a prefix in many tickets whoever's (GIN gathers a
+// prefix's matches before it intersects them: 40-70 ms for one in every
+// ticket, against 8 ms for a requester with 2,000). Returns false, and
+// none, for a larger scope.
+bool SearchRepo::pg_small_scope(const std::string& q, const TicketSearch& f,
+                                std::vector<std::int64_t>& ids) {
+  if (f.scope.kind == TicketScope::Kind::everything || !few_in_scope(f.scope)) return false;
+  Binder b(dialect());
+  Where w;
+  ticket_filters(f, b, w);
+  const std::string scope = "SELECT t.id FROM tickets t" + w.text + " ORDER BY t.id DESC";
+  conn().query_planned("SELECT x.id FROM (" + scope +
+                           ") x WHERE EXISTS (SELECT 1 FROM ticket_search s WHERE s.ticket_id = "
+                           "x.id AND s.doc @@ to_tsquery('sd_search', " +
+                           b.next(q) + ") OFFSET 0) ORDER BY x.id DESC LIMIT " +
+                           std::to_string(kTicketWindowPostgres),
+                       b.params, [&](const Row& r) { ids.push_back(r.i64(0)); });
+  return true;
 }
 
-// The matches of the eras the newest `span` tickets reach, newest first;
-// when fewer than the window, of as many more as would fill it twice at
-// the density found (eight times as many when none), until the span passes
-// 1/kEraSpanMax of the desk: then of every era, with no range to read. Each
+// The newest kTicketWindowPostgres matches in the scope of the eras the
+// newest `span` tickets reach; when fewer, of as many more as would fill
+// the window twice at the density found (eight times as many when none),
+// until the span passes 1/kEraSpanMax of the desk: then of every era, with
+// no range to read. The index holds each row's era and scope (migrations
+// 13 and 14), so only the scope's matches of those eras are read. Each
 // step reads its eras whole, so the window is the newest matches of all
 // (the steps grow at least twice, so the eras read again cost less than
 // the last step).
-std::vector<std::int64_t> SearchRepo::pg_newest_matches(const std::string& q, std::int64_t span) {
+std::vector<std::int64_t> SearchRepo::pg_newest_matches(const std::string& q,
+                                                        const TicketScope& scope,
+                                                        std::int64_t span) {
   const Id desk = m_tx.tickets().last_id();
   std::vector<std::int64_t> ids;
   for (;;) {
     const bool every_era = span > desk / kEraSpanMax;
     Binder b(dialect());
-    std::string sql =
-        "SELECT x.ticket_id FROM (SELECT s.ticket_id FROM ticket_search s WHERE "
-        "s.doc @@ to_tsquery('sd_search', " +
-        b.next(q) + ")";
+    Where w;
+    w.add("s.doc @@ to_tsquery('sd_search', " + b.next(q) + ")");
     if (!every_era)
-      sql += " AND s.ticket_id / " + std::to_string(kEraTickets) +
-             " >= " + b.next(std::int64_t{(desk - span) / kEraTickets});
+      w.add("s.ticket_id / " + std::to_string(kEraTickets) +
+            " >= " + b.next(std::int64_t{(desk - span) / kEraTickets}));
+    if (auto k = ticket_scope_sql(scope, b, "s."); !k.empty()) w.add(k);
     // OFFSET 0: the eras' matches from the index, not the newest rows
-    // walked in the hope of them (see window).
-    sql += " OFFSET 0) x ORDER BY x.ticket_id DESC LIMIT " + std::to_string(kTicketWindowPostgres);
+    // walked in the hope of them (see pg_tickets).
     ids.clear();
-    conn().query_planned(sql, b.params, [&](const Row& r) { ids.push_back(r.i64(0)); });
+    conn().query_planned("SELECT x.ticket_id FROM (SELECT s.ticket_id FROM ticket_search s" +
+                             w.text + " OFFSET 0) x ORDER BY x.ticket_id DESC LIMIT " +
+                             std::to_string(kTicketWindowPostgres),
+                         b.params, [&](const Row& r) { ids.push_back(r.i64(0)); });
     if (every_era || ids.size() >= static_cast<std::size_t>(kTicketWindowPostgres)) return ids;
     const auto found = static_cast<std::int64_t>(ids.size());
     span = found == 0 ? 8 * span : std::max(2 * span, 2 * kTicketWindowPostgres * span / found);
@@ -242,42 +229,54 @@ std::vector<std::int64_t> SearchRepo::pg_newest_matches(const std::string& q, st
 // first: when the words are in enough of them, the window is taken by
 // walking as many more as it would take to fill it twice over, if that is
 // at most kWalkRowsMax (and from the index if the walk falls short: the
-// window is always the newest matches of all). Otherwise, with no filter,
-// from the index's matches of the newest eras (pg_newest_matches); with
-// filters, from a requester's own tickets walked (scope_walk) or the
-// index's candidates.
+// window is always the newest matches of all). Otherwise from a small
+// scope's own tickets (pg_small_scope); with no filter but a larger scope,
+// which the index holds (migration 14), from the index's matches of the
+// newest eras (pg_newest_matches); with filters, from the index's
+// candidates, each joined to its ticket.
 std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const TicketSearch& f,
                                               int offset, int limit) {
-  const bool filtered = has_filters(f);
-  // The index's rows (s), their tickets (t) only when a filter needs them:
-  // every indexed row has its ticket (a foreign key).
-  auto window = [&](Binder& b, std::int64_t newest, std::int64_t size) {
-    Where w;
-    const std::string qp = b.next(q);
-    w.add("s.doc @@ to_tsquery('sd_search', " + qp + ")");
-    if (filtered) ticket_filters(f, b, w);
-    std::string from =
-        newest > 0 ? "(SELECT ticket_id, doc FROM ticket_search ORDER BY ticket_id DESC LIMIT " +
-                         std::to_string(newest) + ") s"
-                   : std::string("ticket_search s");
+  // The filters beyond the scope need the tickets (t) joined to the
+  // index's rows (s): every indexed row has its ticket (a foreign key).
+  const bool filtered = has_ticket_filters(f);
+  auto matches = [&](Binder& b, Where& w) {
+    w.add("s.doc @@ to_tsquery('sd_search', " + b.next(q) + ")");
+    if (auto k = ticket_scope_sql(f.scope, b, "s."); !k.empty()) w.add(k);
+  };
+  // The newest `n` index rows, or all of them (n == 0).
+  const bool scoped = f.scope.kind != TicketScope::Kind::everything;
+  auto rows = [&](std::int64_t n) {
+    std::string from = n > 0 ? std::string("(SELECT ticket_id, doc") +
+                                   (scoped ? ", requester_id, organisation_id" : "") +
+                                   " FROM ticket_search ORDER BY ticket_id DESC LIMIT " +
+                                   std::to_string(n) + ") s"
+                             : std::string("ticket_search s");
     if (filtered) from += " JOIN tickets t ON t.id = s.ticket_id";
-    const std::string rows = "SELECT s.ticket_id FROM " + from + w.text;
-    // Few, and no filter: every match from the GIN index, then the newest.
-    // Left to itself, the planner walks the newest tickets for a rare word,
-    // as if 5,000 matched (3.2 s at a million; OFFSET 0 keeps the order
-    // out). With filters it chooses: it has the tickets' indexes for them
-    // (a requester's prefix: 12 ms, against 60 ms walking the index).
-    if (newest == 0 && !filtered)
-      return "SELECT x.ticket_id FROM (" + rows + " OFFSET 0) x ORDER BY x.ticket_id DESC LIMIT " +
-             std::to_string(size);
-    return rows + " ORDER BY s.ticket_id DESC LIMIT " + std::to_string(size);
+    return from;
+  };
+  // The newest kTicketWindowPostgres matches among the newest `newest`
+  // rows, or (newest == 0) from the index's candidates: with filters the
+  // planner chooses among the tickets' indexes for them.
+  auto window_ids = [&](std::int64_t newest) {
+    Binder b(dialect());
+    Where w;
+    matches(b, w);
+    if (filtered) ticket_only_filters(f, b, w);
+    std::vector<std::int64_t> ids;
+    conn().query_planned("SELECT s.ticket_id FROM " + rows(newest) + w.text +
+                             " ORDER BY s.ticket_id DESC LIMIT " +
+                             std::to_string(kTicketWindowPostgres),
+                         b.params, [&](const Row& r) { ids.push_back(r.i64(0)); });
+    return ids;
   };
   // Matches among the newest kProbeRows.
   std::int64_t dense = 0;
   {
     Binder b(dialect());
-    const std::string probe = window(b, kProbeRows, kProbeRows);
-    conn().query_planned("SELECT COUNT(*) FROM (" + probe + ") x", b.params,
+    Where w;
+    matches(b, w);
+    if (filtered) ticket_only_filters(f, b, w);
+    conn().query_planned("SELECT COUNT(*) FROM " + rows(kProbeRows) + w.text, b.params,
                          [&](const Row& r) { dense = r.i64(0); });
   }
   // A walk, when the probe says the window fills within kWalkRowsMax rows
@@ -293,56 +292,24 @@ std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const Ticket
     const std::int64_t enough = kTicketWindowPostgres * kProbeRows / dense;
     if (2 * enough <= kWalkRowsMax) walk = std::min(kWalkRowsMax, kWalkReach * enough);
   }
-  auto window_ids = [&](std::int64_t newest) {
-    Binder b(dialect());
-    const std::string sql = window(b, newest, kTicketWindowPostgres);
-    std::vector<std::int64_t> ids;
-    conn().query_planned(sql, b.params, [&](const Row& r) { ids.push_back(r.i64(0)); });
-    return ids;
-  };
   std::vector<std::int64_t> ids;
   bool have = false;
   if (walk > 0) {
     ids = window_ids(walk);
     // A walk that fell short (the newest rows held more matches than the
-    // rest) leaves the window to the index: it is the newest matches of all.
+    // rest) leaves the window to the eras or the index: it is the newest
+    // matches of all.
     have = ids.size() >= static_cast<std::size_t>(kTicketWindowPostgres);
-  } else if (f.scope.kind != TicketScope::Kind::everything) {
-    // Words in none of the newest rows, whoever's, may be in fewer tickets
-    // than a window in the whole desk (a requester's rare word walked
-    // 20,000 of their tickets: 21-37 ms); then those the scope holds are
-    // the window.
-    std::int64_t anyones = 0;
-    {
-      Binder b(dialect());
-      conn().query_planned(
-          "SELECT COUNT(*) FROM (SELECT ticket_id, doc FROM ticket_search ORDER "
-          "BY ticket_id DESC LIMIT " +
-              std::to_string(kProbeRows) + ") s WHERE s.doc @@ to_tsquery('sd_search', " +
-              b.next(q) + ")",
-          b.params, [&](const Row& r) { anyones = r.i64(0); });
-    }
-    if (anyones == 0) {
-      const auto desks = pg_newest_matches(q, 2 * kEraTickets);
-      if (desks.size() < static_cast<std::size_t>(kTicketWindowPostgres)) {
-        if (!desks.empty()) {
-          Binder b(dialect());
-          Where w;
-          w.add(b.any_of("t.id", desks));
-          ticket_filters(f, b, w);
-          conn().query("SELECT t.id FROM tickets t" + w.text + " ORDER BY t.id DESC", b.params,
-                       [&](const Row& r) { ids.push_back(r.i64(0)); });
-        }
-        have = true;
-      }
-    }
-    if (!have) have = scope_walk(q, f, ids);
+  }
+  if (!have) {
+    ids.clear();
+    have = pg_small_scope(q, f, ids);
   }
   if (!have && !filtered) {
     // The newest tickets that hold the window twice over at the probe's
     // density (two eras when it found none).
     ids = pg_newest_matches(
-        q, dense > 0 ? 2 * kTicketWindowPostgres * kProbeRows / dense : 2 * kEraTickets);
+        q, f.scope, dense > 0 ? 2 * kTicketWindowPostgres * kProbeRows / dense : 2 * kEraTickets);
     have = true;
   }
   if (!have) ids = window_ids(0);
@@ -655,9 +622,11 @@ void SearchRepo::reindex(const std::set<Id>& tickets, const std::set<Id>& articl
       const std::vector<std::int64_t> ids(tickets.begin(), tickets.end());
       const std::string in = b.any_of("t.id", ids);
       conn().exec(
-          "INSERT INTO ticket_search (ticket_id, replies, notes, doc) SELECT x.id, x.replies, "
-          "x.notes, sd_ticket_doc(x.subject, x.description, x.replies, x.notes) FROM (SELECT "
-          "t.id, t.subject, t.description, right(COALESCE((SELECT string_agg(e.body, E'\\n' "
+          "INSERT INTO ticket_search (ticket_id, replies, notes, doc, requester_id, "
+          "organisation_id) SELECT x.id, x.replies, x.notes, sd_ticket_doc(x.subject, "
+          "x.description, x.replies, x.notes), x.requester_id, x.organisation_id FROM (SELECT "
+          "t.id, t.subject, t.description, t.requester_id, t.organisation_id, "
+          "right(COALESCE((SELECT string_agg(e.body, E'\\n' "
           "ORDER BY e.id) FROM events e WHERE e.ticket_id = t.id AND e.kind IN ('reply', 'note') "
           "AND e.internal = 0 AND e.body <> ''), ''), 100000) AS replies, "
           "right(COALESCE((SELECT string_agg(e.body, E'\\n' ORDER BY e.id) FROM events e WHERE "
@@ -665,7 +634,8 @@ void SearchRepo::reindex(const std::set<Id>& tickets, const std::set<Id>& articl
           "''), ''), 100000) AS notes FROM tickets t WHERE " +
               in +
               ") x ON CONFLICT (ticket_id) DO UPDATE SET replies = EXCLUDED.replies, notes = "
-              "EXCLUDED.notes, doc = EXCLUDED.doc",
+              "EXCLUDED.notes, doc = EXCLUDED.doc, requester_id = EXCLUDED.requester_id, "
+              "organisation_id = EXCLUDED.organisation_id",
           b.params);
     }
     if (!articles.empty()) {

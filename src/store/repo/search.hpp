@@ -64,19 +64,15 @@ constexpr std::int64_t kProbeRows = 2000;
 constexpr std::int64_t kProbeDenseFiltered = 40;
 constexpr std::int64_t kWalkRowsMax = 60'000;
 // PostgreSQL: the index holds each ticket's era, ticket_id / kEraTickets
-// (migration 13 spells the number), so a search with no filter reads the
-// matches of the newest eras alone; eras are read as a range, whose cost
+// (migration 13 spells the number) and its scope (requester_id and
+// organisation_id, migration 14), so a search with no filter but the scope
+// reads the scope's matches of the newest eras alone; eras are read as a range, whose cost
 // grows with the tickets it spans (25 ms for a million), so beyond
 // 1/kEraSpanMax of the desk the index's matches are read without one.
 constexpr std::int64_t kEraTickets = 4096;
 constexpr std::int64_t kEraSpanMax = 4;
 // How far past its estimate a walk may go before the index serves instead.
 constexpr std::int64_t kWalkReach = 8;
-// PostgreSQL: the tickets of a requester's scope a search walks first, each
-// looked up in the index, and the most it walks before the index's
-// candidates serve instead.
-constexpr std::int64_t kScopeWalkMax = 20'000;
-constexpr std::int64_t kScopeWalkTotal = 50'000;
 // Up to this many matches, tickets are ranked by bm25; beyond, the newest
 // kTicketWindow, subject matches first.
 constexpr int kRankAll = 5000;
@@ -131,10 +127,11 @@ class SearchRepo : Repo {
                   std::vector<Id>& window);
 
  private:
-  bool scope_walk(const std::string& q, const TicketSearch& f, std::vector<std::int64_t>& ids);
-  // PostgreSQL, no filter: the newest kTicketWindowPostgres matches, from
-  // the eras of the newest `span` tickets first.
-  std::vector<std::int64_t> pg_newest_matches(const std::string& q, std::int64_t span);
+  bool pg_small_scope(const std::string& q, const TicketSearch& f, std::vector<std::int64_t>& ids);
+  // PostgreSQL: the newest kTicketWindowPostgres matches in the scope,
+  // from the eras of the newest `span` tickets first.
+  std::vector<std::int64_t> pg_newest_matches(const std::string& q, const TicketScope& scope,
+                                              std::int64_t span);
   // PostgreSQL's page of ticket hits, without snippets (q: its tsquery).
   std::vector<SearchHit> pg_tickets(const std::string& q, const TicketSearch& f, int offset,
                                     int limit);

@@ -57,15 +57,15 @@ std::string Binder::any_of(const std::string& col, const std::vector<std::string
 }
 
 // The scope as a condition; empty when it contains everything.
-std::string ticket_scope_sql(const TicketScope& s, Binder& b) {
+std::string ticket_scope_sql(const TicketScope& s, Binder& b, const std::string& qualifier) {
   switch (s.kind) {
     case TicketScope::Kind::everything:
       return {};
     case TicketScope::Kind::own:
-      return "requester_id = " + b.next(s.requester_id);
+      return qualifier + "requester_id = " + b.next(s.requester_id);
     case TicketScope::Kind::own_and_organisation:
-      return "(requester_id = " + b.next(s.requester_id) +
-             " OR organisation_id = " + b.next(s.organisation_id.value_or(0)) + ")";
+      return "(" + qualifier + "requester_id = " + b.next(s.requester_id) + " OR " + qualifier +
+             "organisation_id = " + b.next(s.organisation_id.value_or(0)) + ")";
   }
   return "1 = 0";
 }

@@ -67,9 +67,11 @@ struct Binder {
   std::string any_of(const std::string& col, const std::vector<std::string>& values);
 };
 
-// The ticket scope as a condition on the columns of tickets (unqualified);
-// empty when it contains everything.
-std::string ticket_scope_sql(const TicketScope& s, Binder& b);
+// The ticket scope as a condition on the columns requester_id and
+// organisation_id (of tickets, or of PostgreSQL's ticket_search), each
+// name after `qualifier` ("t." for an alias); empty when it contains
+// everything.
+std::string ticket_scope_sql(const TicketScope& s, Binder& b, const std::string& qualifier = "");
 
 // A WHERE clause built condition by condition.
 struct Where {
