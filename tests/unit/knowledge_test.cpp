@@ -665,6 +665,35 @@ TEST_P(Knowledge, TheIndexFollowsATicketToItsNewRequester) {
       << plan;
 }
 
+// A requester with a few hundred tickets searches a word in nearly every
+// ticket of a desk of a million (the newest 2,000 all someone else's):
+// PostgreSQL walks their own tickets rather than the index's matches of
+// the word. Their newest 500 matches, and no one else's.
+TEST_P(Knowledge, ASmallScopesCommonWordIsItsOwnNewestMatches) {
+  constexpr int kMine = 600, kOthers = 2'000;
+  std::vector<Id> mine;  // oldest first
+  auto block = [&](int n, Id requester, std::vector<Id>* into) {
+    ASSERT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
+      for (int i = 0; i < n; ++i) {
+        Ticket t = make_ticket(i);
+        t.requester_id = requester;
+        t.subject = "Correo " + std::to_string(i);
+        const Id id = tx.tickets().insert(t);
+        if (into) into->push_back(id);
+      }
+      return true;
+    }));
+  };
+  block(kMine, m_user, &mine);
+  if (GetParam() == store::Dialect::postgres)
+    raw()->exec("ALTER TABLE tickets ALTER COLUMN id RESTART WITH 1000000");
+  block(kOthers, m_other.id, nullptr);
+  const std::set<Id> found_mine = every_page(m_requester, ticket_request("correo", 50));
+  const bool pg = GetParam() == store::Dialect::postgres;
+  const auto window = pg ? static_cast<std::size_t>(store::kTicketWindowPostgres) : mine.size();
+  EXPECT_EQ(found_mine, std::set<Id>(std::prev(mine.end(), static_cast<long>(window)), mine.end()));
+}
+
 TEST_P(Knowledge, TheQueueFilterReadsManyMatchesInEachOrderOnce) {
   // More matches than TicketRepo::kFewMatches: by number the index leads;
   // by another order an exact word is checked ticket by ticket and a

@@ -161,15 +161,19 @@ std::int64_t SearchRepo::count_matches(const std::string& match, std::int64_t ca
 }
 
 // PostgreSQL: the newest matches of a scope of at most kRankAll tickets,
-// from its own tickets walked newest first, each looked up in the index:
-// at most kRankAll look-ups (2 us each). The index's scope keys would read
-// every match of a prefix in many tickets whoever's (GIN gathers a
-// prefix's matches before it intersects them: 40-70 ms for one in every
-// ticket, against 8 ms for a requester with 2,000). Returns false, and
-// none, for a larger scope.
-bool SearchRepo::pg_small_scope(const std::string& q, const TicketSearch& f,
+// from its own tickets walked newest first, each looked up in the index
+// (5 us each), when the words are in so many tickets (`anyones` of the
+// newest kProbeRows, whoever's) that the index would cost more: GIN
+// gathers every match of a prefix before it intersects them with the
+// scope's keys, kGinGatherPerLookup of them in the time of a look-up
+// (40-70 ms for a word in every ticket, against 8 ms walking a requester's
+// 2,000). Returns false, and none, otherwise.
+bool SearchRepo::pg_small_scope(const std::string& q, const TicketSearch& f, std::int64_t anyones,
                                 std::vector<std::int64_t>& ids) {
-  if (f.scope.kind == TicketScope::Kind::everything || !few_in_scope(f.scope)) return false;
+  if (f.scope.kind == TicketScope::Kind::everything || anyones == 0) return false;
+  const auto few = few_in_scope(f.scope);
+  if (!few || anyones * m_tx.tickets().last_id() <= *few * kProbeRows * kGinGatherPerLookup)
+    return false;
   Binder b(dialect());
   Where w;
   ticket_filters(f, b, w);
@@ -185,7 +189,8 @@ bool SearchRepo::pg_small_scope(const std::string& q, const TicketSearch& f,
 
 // The newest kTicketWindowPostgres matches in the scope of the eras the
 // newest `span` tickets reach; when fewer, of as many more as would fill
-// the window twice at the density found (eight times as many when none),
+// the window twice at the density of the eras the step added (four or
+// eight times as many when they had none),
 // until the span passes 1/kEraSpanMax of the desk: then of every era, with
 // no range to read. The index holds each row's era and scope (migrations
 // 13 and 14), so only the scope's matches of those eras are read. Each
@@ -197,6 +202,7 @@ std::vector<std::int64_t> SearchRepo::pg_newest_matches(const std::string& q,
                                                         std::int64_t span) {
   const Id desk = m_tx.tickets().last_id();
   std::vector<std::int64_t> ids;
+  std::int64_t found_before = 0, span_before = 0;  // the last step's
   for (;;) {
     const bool every_era = span > desk / kEraSpanMax;
     Binder b(dialect());
@@ -214,8 +220,21 @@ std::vector<std::int64_t> SearchRepo::pg_newest_matches(const std::string& q,
                              std::to_string(kTicketWindowPostgres),
                          b.params, [&](const Row& r) { ids.push_back(r.i64(0)); });
     if (every_era || ids.size() >= static_cast<std::size_t>(kTicketWindowPostgres)) return ids;
+    // The density of the eras this step added: matches come in runs (a
+    // requester's 499 newest of a prefix were within 500 tickets, and the
+    // next were 50,000 further back), so the density of all the span read
+    // would grow it by twice at a time, a step each.
     const auto found = static_cast<std::int64_t>(ids.size());
-    span = found == 0 ? 8 * span : std::max(2 * span, 2 * kTicketWindowPostgres * span / found);
+    const std::int64_t added = found - found_before, reached = span;
+    // None at all: eight times as far (a rare word reaches every era in
+    // three steps); none new: four (every match of a step read is a cost:
+    // eight times read 6,000 for a prefix whose window was in 3,500).
+    span = found == 0   ? 8 * span
+           : added == 0 ? 4 * span
+                        : std::max(2 * span, span + 2 * (kTicketWindowPostgres - found) *
+                                                        (span - span_before) / added);
+    found_before = found;
+    span_before = reached;
   }
 }
 
@@ -245,13 +264,13 @@ std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const Ticket
   };
   // The newest `n` index rows, or all of them (n == 0).
   const bool scoped = f.scope.kind != TicketScope::Kind::everything;
-  auto rows = [&](std::int64_t n) {
+  auto rows = [&](std::int64_t n, bool join) {
     std::string from = n > 0 ? std::string("(SELECT ticket_id, doc") +
                                    (scoped ? ", requester_id, organisation_id" : "") +
                                    " FROM ticket_search ORDER BY ticket_id DESC LIMIT " +
                                    std::to_string(n) + ") s"
                              : std::string("ticket_search s");
-    if (filtered) from += " JOIN tickets t ON t.id = s.ticket_id";
+    if (join) from += " JOIN tickets t ON t.id = s.ticket_id";
     return from;
   };
   // The newest kTicketWindowPostgres matches among the newest `newest`
@@ -263,21 +282,38 @@ std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const Ticket
     matches(b, w);
     if (filtered) ticket_only_filters(f, b, w);
     std::vector<std::int64_t> ids;
-    conn().query_planned("SELECT s.ticket_id FROM " + rows(newest) + w.text +
+    conn().query_planned("SELECT s.ticket_id FROM " + rows(newest, filtered) + w.text +
                              " ORDER BY s.ticket_id DESC LIMIT " +
                              std::to_string(kTicketWindowPostgres),
                          b.params, [&](const Row& r) { ids.push_back(r.i64(0)); });
     return ids;
   };
-  // Matches among the newest kProbeRows.
-  std::int64_t dense = 0;
+  // Matches among the newest kProbeRows index rows: with the scope and the
+  // filters (dense), and whoever's (anyones), in one read of them. Each
+  // match's ticket is checked by its id (OFFSET 0 keeps the check a
+  // look-up: joined, the planner may walk the tickets a filter keeps and
+  // read the newest rows again for each, when it thinks they are few: 1 s
+  // for a requester with 2,000 tickets not yet analysed).
+  std::int64_t dense = 0, anyones = 0;
   {
     Binder b(dialect());
+    const std::string words = "s.doc @@ to_tsquery('sd_search', " + b.next(q) + ")";
     Where w;
-    matches(b, w);
-    if (filtered) ticket_only_filters(f, b, w);
-    conn().query_planned("SELECT COUNT(*) FROM " + rows(kProbeRows) + w.text, b.params,
-                         [&](const Row& r) { dense = r.i64(0); });
+    if (auto k = ticket_scope_sql(f.scope, b, "s."); !k.empty()) w.add(k);
+    if (filtered) {
+      Where tw;
+      tw.add("t.id = s.ticket_id");
+      ticket_only_filters(f, b, tw);
+      w.add("EXISTS (SELECT 1 FROM tickets t" + tw.text + " OFFSET 0)");
+    }
+    const std::string count =
+        w.text.empty() ? "COUNT(*)" : "COUNT(*) FILTER (" + w.text.substr(1) + ")";  // "WHERE ..."
+    conn().query_planned(
+        "SELECT " + count + ", COUNT(*) FROM " + rows(kProbeRows, false) + " WHERE " + words,
+        b.params, [&](const Row& r) {
+          dense = r.i64(0);
+          anyones = r.i64(1);
+        });
   }
   // A walk, when the probe says the window fills within kWalkRowsMax rows
   // (with no filter, within an era's: beyond, the era's matches read from
@@ -303,7 +339,7 @@ std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const Ticket
   }
   if (!have) {
     ids.clear();
-    have = pg_small_scope(q, f, ids);
+    have = pg_small_scope(q, f, anyones, ids);
   }
   if (!have && !filtered) {
     // The newest tickets that hold the window twice over at the probe's

@@ -71,6 +71,9 @@ constexpr std::int64_t kWalkRowsMax = 60'000;
 // 1/kEraSpanMax of the desk the index's matches are read without one.
 constexpr std::int64_t kEraTickets = 4096;
 constexpr std::int64_t kEraSpanMax = 4;
+// PostgreSQL: how many of a prefix's matches GIN gathers in the time a
+// walk of a small scope looks one ticket up (SearchRepo::pg_small_scope).
+constexpr std::int64_t kGinGatherPerLookup = 100;
 // How far past its estimate a walk may go before the index serves instead.
 constexpr std::int64_t kWalkReach = 8;
 // Up to this many matches, tickets are ranked by bm25; beyond, the newest
@@ -127,7 +130,8 @@ class SearchRepo : Repo {
                   std::vector<Id>& window);
 
  private:
-  bool pg_small_scope(const std::string& q, const TicketSearch& f, std::vector<std::int64_t>& ids);
+  bool pg_small_scope(const std::string& q, const TicketSearch& f, std::int64_t anyones,
+                      std::vector<std::int64_t>& ids);
   // PostgreSQL: the newest kTicketWindowPostgres matches in the scope,
   // from the eras of the newest `span` tickets first.
   std::vector<std::int64_t> pg_newest_matches(const std::string& q, const TicketScope& scope,
