@@ -100,6 +100,12 @@ bool long_prefix(const SearchTerm& t) {
   return utf8_length(last) > kIndexedPrefix;
 }
 
+// PostgreSQL: the index's row (alias s) holds the words of `q`, a
+// to_tsquery text.
+std::string pg_words(const std::string& q, Binder& b) {
+  return "s.doc @@ to_tsquery('sd_search', " + b.next(q) + ")";
+}
+
 // PostgreSQL's ts_headline drops what looks like markup: its text goes in
 // with < > & as stand-ins (domain/search.hpp), which snippet_html turns back.
 std::string headline_text(const std::string& expr) {
@@ -180,8 +186,8 @@ bool SearchRepo::pg_small_scope(const std::string& q, const TicketSearch& f, std
   const std::string scope = "SELECT t.id FROM tickets t" + w.text + " ORDER BY t.id DESC";
   conn().query_planned("SELECT x.id FROM (" + scope +
                            ") x WHERE EXISTS (SELECT 1 FROM ticket_search s WHERE s.ticket_id = "
-                           "x.id AND s.doc @@ to_tsquery('sd_search', " +
-                           b.next(q) + ") OFFSET 0) ORDER BY x.id DESC LIMIT " +
+                           "x.id AND " +
+                           pg_words(q, b) + " OFFSET 0) ORDER BY x.id DESC LIMIT " +
                            std::to_string(kTicketWindowPostgres),
                        b.params, [&](const Row& r) { ids.push_back(r.i64(0)); });
   return true;
@@ -207,7 +213,7 @@ std::vector<std::int64_t> SearchRepo::pg_newest_matches(const std::string& q,
     const bool every_era = span > desk / kEraSpanMax;
     Binder b(dialect());
     Where w;
-    w.add("s.doc @@ to_tsquery('sd_search', " + b.next(q) + ")");
+    w.add(pg_words(q, b));
     if (!every_era)
       w.add("s.ticket_id / " + std::to_string(kEraTickets) +
             " >= " + b.next(std::int64_t{(desk - span) / kEraTickets}));
@@ -259,7 +265,7 @@ std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const Ticket
   // index's rows (s): every indexed row has its ticket (a foreign key).
   const bool filtered = has_ticket_filters(f);
   auto matches = [&](Binder& b, Where& w) {
-    w.add("s.doc @@ to_tsquery('sd_search', " + b.next(q) + ")");
+    w.add(pg_words(q, b));
     if (auto k = ticket_scope_sql(f.scope, b, "s."); !k.empty()) w.add(k);
   };
   // The newest `n` index rows, or all of them (n == 0).
@@ -297,7 +303,7 @@ std::vector<SearchHit> SearchRepo::pg_tickets(const std::string& q, const Ticket
   std::int64_t dense = 0, anyones = 0;
   {
     Binder b(dialect());
-    const std::string words = "s.doc @@ to_tsquery('sd_search', " + b.next(q) + ")";
+    const std::string words = pg_words(q, b);
     Where w;
     if (auto k = ticket_scope_sql(f.scope, b, "s."); !k.empty()) w.add(k);
     if (filtered) {

@@ -65,10 +65,11 @@ constexpr std::int64_t kProbeDenseFiltered = 40;
 constexpr std::int64_t kWalkRowsMax = 60'000;
 // PostgreSQL: the index holds each ticket's era, ticket_id / kEraTickets
 // (migration 13 spells the number) and its scope (requester_id and
-// organisation_id, migration 14), so a search with no filter but the scope
-// reads the scope's matches of the newest eras alone; eras are read as a range, whose cost
-// grows with the tickets it spans (25 ms for a million), so beyond
-// 1/kEraSpanMax of the desk the index's matches are read without one.
+// organisation_id, migration 14), so a search with no filter but the
+// scope reads the scope's matches of the newest eras alone; eras are read
+// as a range, whose cost grows with the tickets it spans (25 ms for a
+// million), so beyond 1/kEraSpanMax of the desk the index's matches are
+// read without one.
 constexpr std::int64_t kEraTickets = 4096;
 constexpr std::int64_t kEraSpanMax = 4;
 // PostgreSQL: how many of a prefix's matches GIN gathers in the time a
