@@ -276,6 +276,35 @@ TEST_P(Knowledge, TheNewestMatchesAreReadFromTheNewestErasFirst) {
       << plan;
 }
 
+// A step of the eras that finds most of a window keeps it: the next would
+// gather the words' matches again for the last few. 100 old matches, then
+// from 992,000 450 newer ones and 2,100 newest tickets without the word:
+// the first step (two eras) finds the 450, which are the window, the
+// newest matches of all; the old 100 are beyond it.
+TEST_P(Knowledge, AStepThatFindsMostOfTheWindowKeepsIt) {
+  if (GetParam() != store::Dialect::postgres) GTEST_SKIP() << "PostgreSQL's eras";
+  std::vector<Id> newer;
+  auto block = [&](std::optional<Id> from, int n, int matching, std::vector<Id>* into) {
+    if (from)
+      raw()->exec("ALTER TABLE tickets ALTER COLUMN id RESTART WITH " + std::to_string(*from));
+    ASSERT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
+      for (int i = 0; i < n; ++i) {
+        Ticket t = make_ticket(i);
+        t.subject = i < matching ? "Correo rebotado " + std::to_string(i) : "Otro asunto";
+        const Id id = tx.tickets().insert(t);
+        if (i < matching && into) into->push_back(id);
+      }
+      return true;
+    }));
+  };
+  block(std::nullopt, 100, 100, nullptr);
+  block(992'000, 2'550, 450, &newer);
+  ASSERT_GE(static_cast<std::int64_t>(newer.size()), store::kTicketWindowEnough);
+  ASSERT_LT(static_cast<std::int64_t>(newer.size()), store::kTicketWindowPostgres);
+  EXPECT_EQ(every_page(m_agent, ticket_request("correo", 50)),
+            std::set<Id>(newer.begin(), newer.end()));
+}
+
 // A requester's word found in none of the newest tickets, and in fewer
 // than a window of the whole desk's (PostgreSQL takes the desk's matches
 // and keeps the scope's, without walking the requester's tickets): theirs
