@@ -30,14 +30,6 @@ std::string search_fold(std::string_view s);
 // The words of a search, each folded as search_fold does ("Impresora  SIN
 // tóner" -> {"impresora", "sin", "toner"}).
 std::vector<std::string> search_words(std::string_view q);
-// Whether every one of `words` (from search_words) is in the folded text.
-// As search_fold, but without allocating for each text it looks at (the
-// queue filter runs it on every ticket it scans). Invalid UTF-8 never
-// matches a word that is not there byte for byte.
-bool folded_contains_all(std::string_view text, const std::vector<std::string>& words);
-// The same, for two texts read as one ("subject description").
-bool folded_contains_all(std::string_view a, std::string_view b,
-                         const std::vector<std::string>& words);
 // Only the digits ("+52 55 1234-5678" -> "525512345678").
 std::string digits_of(std::string_view s);
 // What a search for `q` looks for in a search key: the folded text, or for

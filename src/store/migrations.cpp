@@ -208,7 +208,7 @@ CREATE INDEX events_xid ON events(xid);
     // their latest event, with what each agent has read of them (unread
     // marks); an audit trail of changes to other people's credentials.
     // PostgreSQL gets sd_fold, text with its Latin accents and case folded,
-    // as SQLite's sd_contains_all (store/sqlite_conn.cpp) sees it.
+    // for the substring filter of the time (the search index replaced it).
     {R"SQL(
 ALTER TABLE tickets ADD COLUMN version {I64} NOT NULL DEFAULT 1;
 ALTER TABLE tickets ADD COLUMN follow_up_of {I64} REFERENCES tickets(id);

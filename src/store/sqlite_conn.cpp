@@ -8,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include "domain/text.hpp"
 #include "store/statement_cache.hpp"
 
 namespace sd::store {
@@ -24,31 +23,6 @@ namespace {
   else if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED)
     kind = DbError::Kind::busy;
   throw DbError(kind, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
-}
-
-// sd_contains_all(subject, description, words): 1 when every word of the
-// folded search `words` (domain/text.hpp search_words, joined by spaces) is
-// in the two texts folded as people search (accents and case). The words
-// are split once per statement (auxiliary data of the constant argument).
-void sd_contains_all(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  using Words = std::vector<std::string>;
-  auto* words = static_cast<Words*>(sqlite3_get_auxdata(ctx, 2));
-  if (!words) {
-    auto* w = reinterpret_cast<const char*>(sqlite3_value_text(argv[2]));
-    auto* fresh = new Words(search_words(w ? w : ""));
-    sqlite3_set_auxdata(ctx, 2, fresh, [](void* p) { delete static_cast<Words*>(p); });
-    words = static_cast<Words*>(sqlite3_get_auxdata(ctx, 2));
-    if (!words) {  // SQLite could not keep it (out of memory): it was freed
-      sqlite3_result_error_nomem(ctx);
-      return;
-    }
-  }
-  auto text = [&](int i) {
-    auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[i]));
-    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(argv[i])))
-             : std::string_view();
-  };
-  sqlite3_result_int(ctx, folded_contains_all(text(0), text(1), *words) ? 1 : 0);
 }
 
 class SqliteRow final : public Row {
@@ -190,9 +164,6 @@ std::unique_ptr<Conn> open_sqlite(const std::string& path, SqliteMode mode,
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, 10000);
-  sqlite3_create_function_v2(db, "sd_contains_all", 3,
-                             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
-                             sd_contains_all, nullptr, nullptr, nullptr);
   auto conn = std::make_unique<SqliteConn>(db);
   // WAL lets readers run beside the one writer; synchronous=FULL makes every
   // commit durable across a power cut, which a 201 promises.

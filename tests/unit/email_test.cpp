@@ -79,32 +79,5 @@ TEST(Search, WordsAreFoldedAndSplit) {
   EXPECT_TRUE(search_words(" \t ").empty());
 }
 
-TEST(Search, FoldedContainsAllAgreesWithSearchFold) {
-  const auto words = search_words("telefonica ANDRES");
-  EXPECT_TRUE(folded_contains_all("La línea de TELEFÓNICA no da tono", "Llamó Andrés", words));
-  EXPECT_FALSE(folded_contains_all("La línea de TELEFÓNICA no da tono", "Llamó Ana", words))
-      << "every word must be there";
-  EXPECT_TRUE(folded_contains_all("Telefónica y Andrés", words)) << "one text";
-  // The words of the two texts do not run together across the join.
-  EXPECT_FALSE(folded_contains_all("tele", "fonica", search_words("telefonica")));
-  // Spaces of every kind squeeze to one, as in search_fold; marks go; ß is ss.
-  EXPECT_TRUE(folded_contains_all("no\xc2\xa0\t\n  imprime", search_words("no imprime")));
-  EXPECT_TRUE(
-      folded_contains_all("cafe\xcc\x81 Stra\xc3\x9f"
-                          "e",
-                          search_words("café strasse")));
-  // Beyond the table (CJK, emoji) and bytes that are not UTF-8 match themselves.
-  EXPECT_TRUE(folded_contains_all("impresora \xe5\x8d\xb0\xe5\x88\xb7 \xf0\x9f\x96\xa8",
-                                  search_words("\xe5\x8d\xb0\xe5\x88\xb7 \xf0\x9f\x96\xa8")));
-  EXPECT_FALSE(folded_contains_all("caf\xff", search_words("cafe")));
-  // For a sample of texts, the same answer as folding with search_fold.
-  for (const char* text : {"Ñandú ÁRBOL", "Œuvre ǅemal", "ΣΊΣΥΦΟΣ", "İstanbul", "x\xe2\x80\x8by"}) {
-    const std::string folded = search_fold(text);
-    for (const auto& w : search_words(text))
-      EXPECT_TRUE(folded_contains_all(text, {w})) << text << " / " << w;
-    EXPECT_EQ(folded_contains_all(text, {folded}), true) << text;
-  }
-}
-
 }  // namespace
 }  // namespace sd
