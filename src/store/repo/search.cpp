@@ -195,9 +195,8 @@ bool SearchRepo::pg_small_scope(const std::string& q, const TicketSearch& f, std
 
 // The newest kTicketWindowPostgres matches in the scope of the eras the
 // newest `span` tickets reach; when fewer than kTicketWindowEnough, of as
-// many more as would fill
-// the window twice at the density of the eras the step added (four or
-// eight times as many when they had none),
+// many more as would fill the window twice at the density of the eras the
+// step added (four or eight times as many when they had none),
 // until the span passes 1/kEraSpanMax of the desk: then of every era, with
 // no range to read. The index holds each row's era and scope (migrations
 // 13 and 14), so only the scope's matches of those eras are read. Each
