@@ -83,6 +83,25 @@ class Knowledge : public store::testing::StoreTest {
     return r;
   }
 
+  // `n` new tickets, the first `matching` of them with "correo" in the
+  // subject, numbered from `from` when given (as an imported desk's may
+  // jump); the matching ones' ids.
+  std::vector<Id> add_correo_block(std::optional<Id> from, int n, int matching) {
+    if (from)
+      raw()->exec("ALTER TABLE tickets ALTER COLUMN id RESTART WITH " + std::to_string(*from));
+    std::vector<Id> match;
+    EXPECT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
+      for (int i = 0; i < n; ++i) {
+        Ticket t = make_ticket(i);
+        t.subject = i < matching ? "Correo rebotado " + std::to_string(i) : "Otro asunto";
+        const Id id = tx.tickets().insert(t);
+        if (i < matching) match.push_back(id);
+      }
+      return true;
+    }));
+    return match;
+  }
+
   // The ticket hits of `r` as `who`, page after page from its offset; a hit
   // that comes twice fails the test.
   std::set<Id> every_page(const Actor& who, SearchRequest r) {
@@ -238,24 +257,10 @@ TEST_P(Knowledge, TheWindowReachesOlderMatchesWhenTheNewestRunOut) {
 TEST_P(Knowledge, TheNewestMatchesAreReadFromTheNewestErasFirst) {
   if (GetParam() != store::Dialect::postgres) GTEST_SKIP() << "PostgreSQL's eras";
   std::set<Id> expected;
-  auto block = [&](std::optional<Id> from, int n, int matching) {
-    if (from)
-      raw()->exec("ALTER TABLE tickets ALTER COLUMN id RESTART WITH " + std::to_string(*from));
-    std::vector<Id> match;
-    ASSERT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
-      for (int i = 0; i < n; ++i) {
-        Ticket t = make_ticket(i);
-        t.subject = i < matching ? "Correo rebotado " + std::to_string(i) : "Otro asunto";
-        const Id id = tx.tickets().insert(t);
-        if (i < matching) match.push_back(id);
-      }
-      return true;
-    }));
-    expected.insert(match.begin(), match.end());
-  };
-  block(std::nullopt, 400, 400);
-  block(950'000, 150, 150);
-  block(992'000, 2'100, 100);
+  auto keep = [&](const std::vector<Id>& ids) { expected.insert(ids.begin(), ids.end()); };
+  keep(add_correo_block(std::nullopt, 400, 400));
+  keep(add_correo_block(950'000, 150, 150));
+  keep(add_correo_block(992'000, 2'100, 100));
   ASSERT_EQ(expected.size(), 650u);
   // The newest 500: all but the oldest 150.
   expected.erase(expected.begin(), std::next(expected.begin(), 150));
@@ -283,22 +288,8 @@ TEST_P(Knowledge, TheNewestMatchesAreReadFromTheNewestErasFirst) {
 // newest matches of all; the old 100 are beyond it.
 TEST_P(Knowledge, AStepThatFindsMostOfTheWindowKeepsIt) {
   if (GetParam() != store::Dialect::postgres) GTEST_SKIP() << "PostgreSQL's eras";
-  std::vector<Id> newer;
-  auto block = [&](std::optional<Id> from, int n, int matching, std::vector<Id>* into) {
-    if (from)
-      raw()->exec("ALTER TABLE tickets ALTER COLUMN id RESTART WITH " + std::to_string(*from));
-    ASSERT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
-      for (int i = 0; i < n; ++i) {
-        Ticket t = make_ticket(i);
-        t.subject = i < matching ? "Correo rebotado " + std::to_string(i) : "Otro asunto";
-        const Id id = tx.tickets().insert(t);
-        if (i < matching && into) into->push_back(id);
-      }
-      return true;
-    }));
-  };
-  block(std::nullopt, 100, 100, nullptr);
-  block(992'000, 2'550, 450, &newer);
+  add_correo_block(std::nullopt, 100, 100);
+  const std::vector<Id> newer = add_correo_block(992'000, 2'550, 450);
   ASSERT_GE(static_cast<std::int64_t>(newer.size()), store::kTicketWindowEnough);
   ASSERT_LT(static_cast<std::int64_t>(newer.size()), store::kTicketWindowPostgres);
   EXPECT_EQ(every_page(m_agent, ticket_request("correo", 50)),
