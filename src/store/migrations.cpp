@@ -754,6 +754,38 @@ CREATE TRIGGER tickets_search_scope AFTER UPDATE OF requester_id, organisation_i
     OR OLD.organisation_id IS DISTINCT FROM NEW.organisation_id)
   EXECUTE FUNCTION sd_ticket_search_scope();
 )SQL"},
+    // 15: PostgreSQL's ticket index keeps each row's priority beside its
+    // words, era and scope, so a search listed most urgent first reads the
+    // matches of one priority at a time (TicketRepo::list): 1,000 critical
+    // matches of a prefix in 5-8 ms at a million, where walking the tickets
+    // by priority and looking each up in the index took 28-41 ms (13,000
+    // tickets walked for 50 matches). The trigger of migration 14 keeps it
+    // in step with a ticket whose priority changes, which most changes of
+    // priority are (they leave the text as it was). Nothing changes on
+    // SQLite.
+    {"", "",
+     R"SQL(
+ALTER TABLE ticket_search ADD COLUMN priority INTEGER;
+UPDATE ticket_search s SET priority = t.priority FROM tickets t WHERE t.id = s.ticket_id;
+CREATE INDEX ticket_search_doc_priority ON ticket_search
+  USING gin (doc, (ticket_id / 4096), requester_id, organisation_id, priority)
+  WITH (gin_pending_list_limit = 256);
+DROP INDEX ticket_search_doc_scope;
+CREATE OR REPLACE FUNCTION sd_ticket_search_scope() RETURNS trigger LANGUAGE plpgsql AS $scope$
+BEGIN
+  UPDATE ticket_search SET requester_id = NEW.requester_id,
+    organisation_id = NEW.organisation_id, priority = NEW.priority WHERE ticket_id = NEW.id;
+  RETURN NULL;
+END
+$scope$;
+DROP TRIGGER tickets_search_scope ON tickets;
+CREATE TRIGGER tickets_search_scope
+  AFTER UPDATE OF requester_id, organisation_id, priority ON tickets
+  FOR EACH ROW WHEN (OLD.requester_id IS DISTINCT FROM NEW.requester_id
+    OR OLD.organisation_id IS DISTINCT FROM NEW.organisation_id
+    OR OLD.priority IS DISTINCT FROM NEW.priority)
+  EXECUTE FUNCTION sd_ticket_search_scope();
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect d) {

@@ -6,6 +6,7 @@
 #include "desk/knowledge.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -793,6 +794,166 @@ TEST_P(Knowledge, TheQueueFilterReadsManyMatchesInEachOrderOnce) {
     EXPECT_EQ(by_subject.find("SCAN tickets"), std::string::npos) << text << by_subject;
   }
 }
+
+// The queue filter listed by priority, page after page: each match once,
+// in the order of (priority, number) the list promises, whatever reads it
+// (PostgreSQL, most urgent first: one priority at a time from the index).
+class KnowledgeByPriority : public Knowledge {
+ protected:
+  struct Made {
+    Id id;
+    Priority priority;
+    TicketStatus status;
+    Id requester;
+  };
+  // Tickets with "correo" in `n` of every `of`, their priorities in runs
+  // as a desk's words come: for each priority, how many tickets in turn.
+  std::vector<Made> add_runs(const std::vector<std::pair<Priority, int>>& runs, int n, int of) {
+    std::vector<Made> made;
+    EXPECT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
+      int i = 0;
+      for (const auto& [priority, count] : runs)
+        for (int k = 0; k < count; ++k, ++i) {
+          Ticket t = make_ticket(i);
+          t.priority = priority;
+          const bool match = i % of < n;
+          t.subject = match ? "Correo rebotado " + std::to_string(i) : "Otro asunto";
+          t.status = i % 3 == 0 ? TicketStatus::in_progress : TicketStatus::new_;
+          t.requester_id = i % 2 == 0 ? m_requester.id : m_other.id;
+          const Id id = tx.tickets().insert(t);
+          if (match) made.push_back({id, priority, t.status, t.requester_id});
+        }
+      return true;
+    }));
+    return made;
+  }
+
+  // Every page of the list as `q` asks, `limit` a page; a ticket twice
+  // fails the test.
+  std::vector<Id> pages(store::TicketQuery q) {
+    std::vector<Id> ids;
+    std::set<Id> seen;
+    for (int page = 0; page < 500; ++page) {
+      auto p = m_store->read(
+          [&](Tx& tx) -> Result<store::Page<Ticket>> { return tx.tickets().list(q); });
+      EXPECT_TRUE(p);
+      if (!p) break;
+      for (const auto& t : p->items) {
+        EXPECT_TRUE(seen.insert(t.id).second) << "twice: " << t.id;
+        ids.push_back(t.id);
+      }
+      if (!p->next) break;
+      q.after = p->next;
+    }
+    return ids;
+  }
+
+  static store::TicketQuery by_priority(TicketScope scope, const std::string& text,
+                                        bool urgent_first, int limit) {
+    store::TicketQuery q(scope);
+    q.terms = (*parse_search(text)).terms;
+    q.text = store::TicketText::with_notes;
+    q.sort = store::TicketSort::priority;
+    q.descending = urgent_first;
+    q.limit = limit;
+    return q;
+  }
+
+  // The matches `keep` keeps, most urgent first and oldest first within a
+  // priority (or the reverse of both).
+  static std::vector<Id> expected(std::vector<Made> made, bool urgent_first,
+                                  const std::function<bool(const Made&)>& keep = nullptr) {
+    if (keep) std::erase_if(made, [&](const Made& m) { return !keep(m); });
+    std::ranges::sort(made, [](const Made& a, const Made& b) {
+      return std::pair(a.priority, a.id) < std::pair(b.priority, b.id);
+    });
+    std::vector<Id> ids;
+    for (const auto& m : made) ids.push_back(m.id);
+    if (!urgent_first) std::ranges::reverse(ids);
+    return ids;
+  }
+};
+
+TEST_P(KnowledgeByPriority, EveryPageHoldsTheNextMatchesInTheirOrder) {
+  // The critical tickets first and last, none of the words' matches among
+  // the medium ones: a page runs across priorities, and one finds none.
+  const auto made = add_runs({{Priority::critical, 40},
+                              {Priority::low, 300},
+                              {Priority::high, 60},
+                              {Priority::medium, 100},
+                              {Priority::critical, 25},
+                              {Priority::low, 80}},
+                             1, 3);
+  ASSERT_GT(made.size(), 150u);
+  for (const char* text : {"correo", "corr", "correo rebotado"}) {
+    for (bool urgent_first : {true, false})
+      for (int limit : {7, 50})
+        EXPECT_EQ(pages(by_priority(TicketScope::everything(), text, urgent_first, limit)),
+                  expected(made, urgent_first))
+            << text << " urgent first " << urgent_first << " limit " << limit;
+    // With a filter, a priority filter, and a requester's scope.
+    auto q = by_priority(TicketScope::everything(), text, true, 9);
+    q.statuses = {TicketStatus::in_progress};
+    EXPECT_EQ(
+        pages(q),
+        expected(made, true, [](const Made& m) { return m.status == TicketStatus::in_progress; }))
+        << text;
+    q = by_priority(TicketScope::everything(), text, true, 9);
+    q.priorities = {Priority::low, Priority::critical};
+    EXPECT_EQ(pages(q), expected(made, true,
+                                 [](const Made& m) {
+                                   return m.priority == Priority::low ||
+                                          m.priority == Priority::critical;
+                                 }))
+        << text;
+    q = by_priority(TicketScope{TicketScope::Kind::own, m_requester.id, std::nullopt}, text, true,
+                    9);
+    q.text = store::TicketText::public_only;
+    EXPECT_EQ(pages(q),
+              expected(made, true, [&](const Made& m) { return m.requester == m_requester.id; }))
+        << text;
+  }
+  // A word nobody wrote: an empty list.
+  EXPECT_TRUE(pages(by_priority(TicketScope::everything(), "zzyzx", true, 9)).empty());
+}
+
+// A ticket whose priority changes, and nothing else (the search does not
+// index it again): the index's priority follows, or the list by priority
+// would leave it out (PostgreSQL reads a priority's matches from the index
+// and keeps those the ticket still has).
+TEST_P(KnowledgeByPriority, APriorityChangedLaterIsListedInItsNewPlace) {
+  auto made = add_runs({{Priority::low, 30}, {Priority::high, 30}}, 1, 2);
+  ASSERT_EQ(made.size(), 30u);
+  ASSERT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
+    for (Made* m : {&made[0], &made[20]}) {
+      auto t = tx.tickets().find(m->id, TicketScope::everything());
+      EXPECT_TRUE(t);
+      if (!t) return false;
+      t->priority = Priority::critical;
+      tx.tickets().update(*t);
+      m->priority = Priority::critical;
+    }
+    return true;
+  }));
+  for (bool urgent_first : {true, false})
+    EXPECT_EQ(pages(by_priority(TicketScope::everything(), "correo", urgent_first, 4)),
+              expected(made, urgent_first));
+}
+
+// More matches of one priority than a step reads (kPriorityStepMatches):
+// from there on the page is the list's statement for that priority and
+// the next ones, after the few of the priority before.
+TEST_P(KnowledgeByPriority, APriorityWithManyMatchesIsReadAsTheRestOfTheList) {
+  const int many = static_cast<int>(store::TicketRepo::kPriorityStepMatches) + 30;
+  const auto made =
+      add_runs({{Priority::high, many}, {Priority::critical, 30}, {Priority::medium, 20}}, 1, 1);
+  ASSERT_EQ(made.size(), static_cast<std::size_t>(many + 50));
+  EXPECT_EQ(pages(by_priority(TicketScope::everything(), "correo", true, 500)),
+            expected(made, true));
+  EXPECT_EQ(pages(by_priority(TicketScope::everything(), "corr", true, 700)), expected(made, true));
+}
+
+SD_STORE_SUITE(KnowledgeByPriority);
 
 TEST_P(Knowledge, SnippetsAreEscapedAndMarked) {
   create(m_requester, "Error <b>grave</b> & raro", "El <script>alert(1)</script> del portal falla");

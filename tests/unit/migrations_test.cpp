@@ -44,6 +44,7 @@ constexpr Landed kLanded[] = {
     {12, 0x23775d39cfb097ffULL, 0x14650fb0739d0383ULL},
     {13, 0x14650fb0739d0383ULL, 0x3a653b4e7d84d39aULL},
     {14, 0x14650fb0739d0383ULL, 0x926fd983aab48963ULL},
+    {15, 0x14650fb0739d0383ULL, 0x120b2aba9f948a96ULL},
 };
 
 TEST(Migrations, LandedMigrationsAreNeverEdited) {
@@ -116,12 +117,17 @@ TEST_P(Upgrade, ADatabaseOfTheFirstSchemaMigratesWithItsData) {
   EXPECT_EQ((*events)[0].actor_name, "Old User");
   EXPECT_EQ((*events)[0].created_at, at(30));
   // PostgreSQL's search index holds the old tickets' requester (migration
-  // 14), which a requester's search reads.
+  // 14), which a requester's search reads, and their priority (15), which
+  // a search listed most urgent first reads.
   if (GetParam() == Dialect::postgres) {
     std::int64_t keyed = -1;
     raw()->query("SELECT COUNT(*) FROM ticket_search WHERE requester_id = 1", {},
                  [&](const Row& r) { keyed = r.i64(0); });
     EXPECT_EQ(keyed, 7);
+    std::int64_t by_priority = -1;
+    raw()->query("SELECT COUNT(*) FROM ticket_search WHERE priority = 3", {},
+                 [&](const Row& r) { by_priority = r.i64(0); });
+    EXPECT_EQ(by_priority, 7);
   }
   // The new tables work on the upgraded database.
   auto job = m_store->write([](Tx& tx) -> Result<std::optional<Id>> {

@@ -673,9 +673,10 @@ void SearchRepo::reindex(const std::set<Id>& tickets, const std::set<Id>& articl
       const std::string in = b.any_of("t.id", ids);
       conn().exec(
           "INSERT INTO ticket_search (ticket_id, replies, notes, doc, requester_id, "
-          "organisation_id) SELECT x.id, x.replies, x.notes, sd_ticket_doc(x.subject, "
-          "x.description, x.replies, x.notes), x.requester_id, x.organisation_id FROM (SELECT "
-          "t.id, t.subject, t.description, t.requester_id, t.organisation_id, "
+          "organisation_id, priority) SELECT x.id, x.replies, x.notes, sd_ticket_doc(x.subject, "
+          "x.description, x.replies, x.notes), x.requester_id, x.organisation_id, x.priority "
+          "FROM (SELECT t.id, t.subject, t.description, t.requester_id, t.organisation_id, "
+          "t.priority, "
           "right(COALESCE((SELECT string_agg(e.body, E'\\n' "
           "ORDER BY e.id) FROM events e WHERE e.ticket_id = t.id AND e.kind IN ('reply', 'note') "
           "AND e.internal = 0 AND e.body <> ''), ''), 100000) AS replies, "
@@ -685,7 +686,7 @@ void SearchRepo::reindex(const std::set<Id>& tickets, const std::set<Id>& articl
               in +
               ") x ON CONFLICT (ticket_id) DO UPDATE SET replies = EXCLUDED.replies, notes = "
               "EXCLUDED.notes, doc = EXCLUDED.doc, requester_id = EXCLUDED.requester_id, "
-              "organisation_id = EXCLUDED.organisation_id",
+              "organisation_id = EXCLUDED.organisation_id, priority = EXCLUDED.priority",
           b.params);
     }
     if (!articles.empty()) {

@@ -118,6 +118,9 @@ class TicketRepo : Repo {
   // PostgreSQL: the most tickets of a requester's scope a page of a search
   // walks, each looked up in the index, before the index's matches serve.
   static constexpr std::int64_t kWalkTicketsPostgres = 20'000;
+  // PostgreSQL: the most matches of one priority a search listed most
+  // urgent first reads as one step (list_priority_steps).
+  static constexpr std::int64_t kPriorityStepMatches = 5'000;
 
  private:
   struct TextPlan {
@@ -133,7 +136,15 @@ class TicketRepo : Repo {
     Params params;
     bool text_key = false;
   };
-  ListStatement list_statement(const TicketQuery& q);
+  // `among`, when given, stands for the words: the tickets are those ids.
+  ListStatement list_statement(const TicketQuery& q,
+                               const std::vector<std::int64_t>* among = nullptr);
+  // The rows of a page as list reads them, with the sort's value and the
+  // latest event of each.
+  struct ListRows;
+  void read_rows(const TicketQuery& q, const ListStatement& st, ListRows& rows);
+  bool priority_steps(const TicketQuery& q);
+  void list_priority_steps(const TicketQuery& q, ListRows& rows);
   TextPlan text_plan(const std::vector<SearchTerm>& terms, TicketText text,
                      const TicketScope& scope, TicketSort sort, int limit);
   std::string text_condition(const TextPlan& plan, sql::Binder& b);
