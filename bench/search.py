@@ -256,6 +256,11 @@ class Desk:
                                    "'requester_id'"))
         scope = ", requester_id, organisation_id" if with_scope else ""
         x_scope = ", x.requester_id, x.organisation_id" if with_scope else ""
+        # Since migration 15, its priority too.
+        if self.sql("SELECT 1 FROM information_schema.columns WHERE table_name = "
+                    "'ticket_search' AND column_name = 'priority'"):
+            scope += ", priority"
+            x_scope += ", x.priority"
         script = f"""
 CREATE TEMP TABLE seed AS SELECT * FROM tickets ORDER BY id;
 INSERT INTO tickets (type, channel, impact, criticality, priority, support_level, status,
@@ -276,7 +281,7 @@ WHERE t.id > {PG_SEED} AND e.kind IN ('reply', 'note');
 INSERT INTO ticket_search (ticket_id, replies, notes, doc{scope})
 SELECT x.id, x.replies, x.notes, sd_ticket_doc(x.subject, x.description, x.replies, x.notes)
   {x_scope}
-FROM (SELECT t.id, t.subject, t.description, t.requester_id, t.organisation_id,
+FROM (SELECT t.id, t.subject, t.description, t.requester_id, t.organisation_id, t.priority,
   right(COALESCE((SELECT string_agg(e.body, E'\\n' ORDER BY e.id) FROM events e
     WHERE e.ticket_id = t.id AND e.kind IN ('reply', 'note') AND e.internal = 0), ''), 100000)
     AS replies,
