@@ -828,6 +828,16 @@ class KnowledgeByPriority : public Knowledge {
     return made;
   }
 
+  // More critical tickets without the words than PostgreSQL's search walks
+  // in the list's order (kPriorityWalkTickets) before it reads a priority
+  // at a time from the index: a first page past them is read that way.
+  void add_critical_without_the_words() {
+    const auto none = add_runs(
+        {{Priority::critical, static_cast<int>(store::TicketRepo::kPriorityWalkTickets) + 100}}, 0,
+        1);
+    EXPECT_TRUE(none.empty());
+  }
+
   // Every page of the list as `q` asks, `limit` a page; a ticket twice
   // fails the test.
   std::vector<Id> pages(store::TicketQuery q) {
@@ -877,6 +887,9 @@ class KnowledgeByPriority : public Knowledge {
 TEST_P(KnowledgeByPriority, EveryPageHoldsTheNextMatchesInTheirOrder) {
   // The critical tickets first and last, none of the words' matches among
   // the medium ones: a page runs across priorities, and one finds none.
+  // The first page is read past many critical tickets without the words,
+  // the later ones mostly from where the words are in most tickets.
+  add_critical_without_the_words();
   const auto made = add_runs({{Priority::critical, 40},
                               {Priority::low, 300},
                               {Priority::high, 60},
@@ -884,6 +897,9 @@ TEST_P(KnowledgeByPriority, EveryPageHoldsTheNextMatchesInTheirOrder) {
                               {Priority::critical, 25},
                               {Priority::low, 80}},
                              1, 3);
+  // And after the last critical match: a page that ends just before it
+  // reads the next priorities from the index, after its cursor.
+  add_critical_without_the_words();
   ASSERT_GT(made.size(), 150u);
   for (const char* text : {"correo", "corr", "correo rebotado"}) {
     for (bool urgent_first : {true, false})
@@ -922,6 +938,7 @@ TEST_P(KnowledgeByPriority, EveryPageHoldsTheNextMatchesInTheirOrder) {
 // would leave it out (PostgreSQL reads a priority's matches from the index
 // and keeps those the ticket still has).
 TEST_P(KnowledgeByPriority, APriorityChangedLaterIsListedInItsNewPlace) {
+  add_critical_without_the_words();
   auto made = add_runs({{Priority::low, 30}, {Priority::high, 30}}, 1, 2);
   ASSERT_EQ(made.size(), 30u);
   ASSERT_TRUE(m_store->write([&](Tx& tx) -> Result<bool> {
@@ -944,6 +961,7 @@ TEST_P(KnowledgeByPriority, APriorityChangedLaterIsListedInItsNewPlace) {
 // from there on the page is the list's statement for that priority and
 // the next ones, after the few of the priority before.
 TEST_P(KnowledgeByPriority, APriorityWithManyMatchesIsReadAsTheRestOfTheList) {
+  add_critical_without_the_words();
   const int many = static_cast<int>(store::TicketRepo::kPriorityStepMatches) + 30;
   const auto made =
       add_runs({{Priority::high, many}, {Priority::critical, 30}, {Priority::medium, 20}}, 1, 1);

@@ -480,7 +480,7 @@ TicketRepo::ListStatement TicketRepo::list_statement(const TicketQuery& q,
   if (!walk_text.empty())
     w.add("id IN (SELECT ticket_id FROM ticket_search WHERE doc @@ to_tsquery('sd_search', " +
           walk_match + "))");
-  return {page_sql(from, w.text), walk_sql, b.params, sort.text};
+  return {page_sql(from, w.text), walk_sql, b.params, sort.text, w.text, limit};
 }
 
 std::string TicketRepo::list_plan(const TicketQuery& q) {
@@ -541,7 +541,8 @@ bool TicketRepo::priority_steps(const TicketQuery& q) {
          q.descending && !q.number && !q.requester_email_key && !q.nothing;
 }
 
-// The matches of one priority at a time, from the index, which holds each
+// Unless a short walk of the list fills the page, the matches of one
+// priority at a time, from the index, which holds each
 // ticket's priority (migration 15): a priority with few of the words'
 // matches gives them at once (1,000 critical matches of a prefix at a
 // million in 5-8 ms, where walking the tickets by priority, each looked up
@@ -553,6 +554,31 @@ bool TicketRepo::priority_steps(const TicketQuery& q) {
 void TicketRepo::list_priority_steps(const TicketQuery& q, ListRows& rows) {
   const std::string match = pg_tsquery(q.terms, TermMatch::all, q.text);
   const auto needed = static_cast<std::size_t>(q.limit) + 1;
+  // First the next kPriorityWalkTickets tickets of the list, in its order,
+  // each looked up in the index: a word in most tickets fills the page
+  // there (a common word's critical step gathers its 12,500 critical
+  // matches: 30 ms, against 2 for the walk). At most 2.5 ms are lost when
+  // it does not fill.
+  {
+    TicketQuery walk = q;
+    walk.terms.clear();
+    const ListStatement st = list_statement(walk);
+    Params params = st.params;
+    params.emplace_back(match);
+    std::vector<std::int64_t> ids;
+    conn().query_planned(
+        "SELECT w.id FROM (SELECT id, priority FROM tickets" + st.where +
+            " ORDER BY priority ASC, id ASC LIMIT " + std::to_string(kPriorityWalkTickets) +
+            ") w WHERE EXISTS (SELECT 1 FROM ticket_search s WHERE s.ticket_id = w.id AND "
+            "s.doc @@ to_tsquery('sd_search', $" +
+            std::to_string(params.size()) + ") OFFSET 0) ORDER BY w.priority, w.id LIMIT " +
+            st.limit,
+        params, [&](const Row& r) { ids.push_back(r.i64(0)); });
+    if (ids.size() == needed) {
+      read_rows(walk, list_statement(walk, &ids), rows);
+      return;
+    }
+  }
   std::vector<Priority> order = {Priority::critical, Priority::high, Priority::medium,
                                  Priority::low};
   // The cursor's priority and those after it, that the filter keeps.

@@ -121,6 +121,9 @@ class TicketRepo : Repo {
   // PostgreSQL: the most matches of one priority a search listed most
   // urgent first reads as one step (list_priority_steps).
   static constexpr std::int64_t kPriorityStepMatches = 5'000;
+  // PostgreSQL: the most tickets that search walks in its order, each
+  // looked up in the index, before it reads a priority at a time.
+  static constexpr std::int64_t kPriorityWalkTickets = 1'000;
 
  private:
   struct TextPlan {
@@ -135,6 +138,8 @@ class TicketRepo : Repo {
     std::string sql, walk_sql;
     Params params;
     bool text_key = false;
+    std::string where;  // the filters, the scope and the cursor
+    std::string limit;  // the placeholder of the page's limit (one more than q.limit)
   };
   // `among`, when given, stands for the words: the tickets are those ids.
   ListStatement list_statement(const TicketQuery& q,
