@@ -500,23 +500,23 @@ struct TicketRepo::ListRows {
 
 // Appends the statement's rows (its walk's, when that fills the page).
 void TicketRepo::read_rows(const TicketQuery& q, const ListStatement& st, ListRows& rows) {
-  ListRows got;
+  const std::size_t before = rows.items.size();
+  auto on_row = [&](const Row& r) {
+    rows.items.push_back(ticket_from(r));
+    Cursor c;
+    c.id = rows.items.back().id;
+    if (st.text_key)
+      c.text = r.text(kTicketColCount);
+    else
+      c.key = r.i64(kTicketColCount);
+    rows.keys.push_back(std::move(c));
+    ListRows::Latest l;
+    if (!r.is_null(kTicketColCount + 1)) l.event_id = r.i64(kTicketColCount + 1);
+    if (!r.is_null(kTicketColCount + 2)) l.by = r.i64(kTicketColCount + 2);
+    rows.latest.push_back(l);
+  };
   // A search's plan hangs on its words (Conn::query_planned).
   auto run = [&](const std::string& statement) {
-    auto on_row = [&](const Row& r) {
-      got.items.push_back(ticket_from(r));
-      Cursor c;
-      c.id = got.items.back().id;
-      if (st.text_key)
-        c.text = r.text(kTicketColCount);
-      else
-        c.key = r.i64(kTicketColCount);
-      got.keys.push_back(std::move(c));
-      ListRows::Latest l;
-      if (!r.is_null(kTicketColCount + 1)) l.event_id = r.i64(kTicketColCount + 1);
-      if (!r.is_null(kTicketColCount + 2)) l.by = r.i64(kTicketColCount + 2);
-      got.latest.push_back(l);
-    };
     if (q.terms.empty())
       conn().query(statement, st.params, on_row);
     else
@@ -524,14 +524,12 @@ void TicketRepo::read_rows(const TicketQuery& q, const ListStatement& st, ListRo
   };
   if (!st.walk_sql.empty()) {
     run(st.walk_sql);
-    if (got.items.size() <= static_cast<std::size_t>(q.limit)) got = ListRows{};
+    if (rows.items.size() - before > static_cast<std::size_t>(q.limit)) return;
+    rows.items.resize(before);
+    rows.keys.resize(before);
+    rows.latest.resize(before);
   }
-  if (got.items.empty()) run(st.sql);
-  for (std::size_t i = 0; i < got.items.size(); ++i) {
-    rows.items.push_back(std::move(got.items[i]));
-    rows.keys.push_back(std::move(got.keys[i]));
-    rows.latest.push_back(got.latest[i]);
-  }
+  run(st.sql);
 }
 
 // PostgreSQL, a search listed most urgent first (what the queue's priority
@@ -563,17 +561,17 @@ void TicketRepo::list_priority_steps(const TicketQuery& q, ListRows& rows) {
     TicketQuery walk = q;
     walk.terms.clear();
     const ListStatement st = list_statement(walk);
-    Params params = st.params;
-    params.emplace_back(match);
+    // The statement's filters and limit, with their parameters.
+    Binder b(dialect());
+    b.params = st.params;
     std::vector<std::int64_t> ids;
     conn().query_planned(
         "SELECT w.id FROM (SELECT id, priority FROM tickets" + st.where +
             " ORDER BY priority ASC, id ASC LIMIT " + std::to_string(kPriorityWalkTickets) +
             ") w WHERE EXISTS (SELECT 1 FROM ticket_search s WHERE s.ticket_id = w.id AND "
-            "s.doc @@ to_tsquery('sd_search', $" +
-            std::to_string(params.size()) + ") OFFSET 0) ORDER BY w.priority, w.id LIMIT " +
-            st.limit,
-        params, [&](const Row& r) { ids.push_back(r.i64(0)); });
+            "s.doc @@ to_tsquery('sd_search', " +
+            b.next(match) + ") OFFSET 0) ORDER BY w.priority, w.id LIMIT " + st.limit,
+        b.params, [&](const Row& r) { ids.push_back(r.i64(0)); });
     if (ids.size() == needed) {
       read_rows(walk, list_statement(walk, &ids), rows);
       return;
