@@ -45,7 +45,8 @@ struct Options {
   std::string listen = env_or("SERVICEDESK_LISTEN", "127.0.0.1:8080");
   std::string web_root = env_or("SERVICEDESK_WEB_ROOT", "web/dist");
   std::string log_level = env_or("SERVICEDESK_LOG_LEVEL", "info");
-  int workers = std::atoi(env_or("SERVICEDESK_WORKERS", "32").c_str());
+  // 0: as many as suit the store (write_workers below).
+  int workers = std::atoi(env_or("SERVICEDESK_WORKERS", "0").c_str());
   int read_workers = std::atoi(env_or("SERVICEDESK_READ_WORKERS", "4").c_str());
   int io_threads = std::atoi(env_or("SERVICEDESK_IO_THREADS", "2").c_str());
   int max_connections = std::atoi(env_or("SERVICEDESK_MAX_CONNECTIONS", "10000").c_str());
@@ -80,6 +81,19 @@ app::SystemClock clock_of(const Options& o) {
   return app::SystemClock(Duration(o.clock_offset_ms));
 }
 
+bool on_postgres(const Options& o) { return o.db.starts_with("postgres"); }
+
+// Threads for writing requests, each of which waits for its commit. On
+// SQLite a group commit holds every write waiting for the one writer, so the
+// more of them wait, the fewer commits (and pages of each index written) a
+// create costs: with 64 clients creating, 32 threads made commits of about
+// 12 creates, 64 of about 20 (bench/RESULTS.md, stop 22). On PostgreSQL each
+// holds a pooled connection of its own.
+int write_workers(const Options& o) {
+  if (o.workers > 0) return o.workers;
+  return on_postgres(o) ? 32 : 64;
+}
+
 std::unique_ptr<store::Store> open(const Options& o) {
   store::StoreOptions so;
   so.url = o.db;
@@ -87,8 +101,8 @@ std::unique_ptr<store::Store> open(const Options& o) {
   // its one writer, and readers are the GET workers plus a few for the
   // reads of writing requests, the live hub and the jobs runner (each
   // SQLite connection holds its own page cache).
-  const bool pg = o.db.starts_with("postgres");
-  so.read_connections = pg ? std::max(2, o.workers + o.read_workers) : o.read_workers + 4;
+  const bool pg = on_postgres(o);
+  so.read_connections = pg ? std::max(2, write_workers(o) + o.read_workers) : o.read_workers + 4;
   so.sqlite.cache_kib = std::max(256L, o.cache_kib);
   so.sqlite.mmap_bytes = std::max(0LL, o.mmap_mib) << 20;
   so.sqlite_writer_cache_kib = std::max(256L, o.writer_cache_kib);
@@ -199,7 +213,7 @@ int cmd_serve(const Options& o) {
   http::ServerOptions so;
   so.host = o.listen.substr(0, colon);
   so.port = static_cast<unsigned short>(std::atoi(o.listen.c_str() + colon + 1));
-  so.worker_threads = std::max(1, o.workers);
+  so.worker_threads = write_workers(o);
   so.read_worker_threads = std::max(1, o.read_workers);
   so.io_threads = std::max(1, o.io_threads);
   so.max_connections = std::max(1, o.max_connections);
@@ -406,7 +420,8 @@ int main(int argc, char** argv) {
   serve
       ->add_option(
           "--workers", o.workers,
-          "Threads that run writing handlers (they wait for the commit) [env SERVICEDESK_WORKERS]")
+          "Threads that run writing handlers (they wait for the commit); 0: 64 on SQLite, 32 on "
+          "PostgreSQL [env SERVICEDESK_WORKERS]")
       ->capture_default_str();
   serve
       ->add_option("--read-workers", o.read_workers,
